@@ -10,29 +10,29 @@ import (
 type Rules struct {
 	// EmployerIsParty excludes experts whose current employer is the
 	// tenderer or a bidder, or the parent organisation of one.
-	EmployerIsParty bool `json:"employer_is_party" yaml:"employer_is_party"`
+	EmployerIsParty bool `json:"employer_is_party" yaml:"employer_is_party" doc:"exclude experts employed by the tenderer or a bidder (or its parent)"`
 	// FormerEmployerYears excludes experts who left a bidder (or the
 	// tenderer) less than this many years before the session; 0 disables.
-	FormerEmployerYears int `json:"former_employer_years" yaml:"former_employer_years"`
+	FormerEmployerYears int `json:"former_employer_years" yaml:"former_employer_years" doc:"exclude experts who left a party fewer than this many years ago (0 = off)"`
 	// ConsultancyYears excludes consultants of a bidder (or the tenderer)
 	// within this many years before the session; 0 disables.
-	ConsultancyYears int `json:"consultancy_years" yaml:"consultancy_years"`
+	ConsultancyYears int `json:"consultancy_years" yaml:"consultancy_years" doc:"exclude consultants of a party within this many years (0 = off)"`
 	// Relatives excludes declared relatives of a bidder's or the
 	// tenderer's principal, and of another member of the same committee.
-	Relatives bool `json:"relatives" yaml:"relatives"`
+	Relatives bool `json:"relatives" yaml:"relatives" doc:"exclude declared relatives of a party principal or of another committee member"`
 	// MaxDrawsPerMonth caps how often one expert is drawn in the calendar
 	// month of the session; 0 disables.
-	MaxDrawsPerMonth int `json:"max_draws_per_month" yaml:"max_draws_per_month"`
+	MaxDrawsPerMonth int `json:"max_draws_per_month" yaml:"max_draws_per_month" doc:"most draws of one expert per calendar month (0 = off)"`
 	// Status excludes suspended, blacklisted and unavailable experts.
-	Status bool `json:"status" yaml:"status"`
+	Status bool `json:"status" yaml:"status" doc:"exclude suspended, blacklisted and unavailable experts"`
 	// MinCommittee is the smallest committee (experts plus tenderer
 	// representatives); committees must have an odd size when OddSize.
-	MinCommittee int  `json:"min_committee" yaml:"min_committee"`
-	OddSize      bool `json:"odd_size" yaml:"odd_size"`
+	MinCommittee int  `json:"min_committee" yaml:"min_committee" doc:"smallest committee size (experts plus tenderer representatives)"`
+	OddSize      bool `json:"odd_size" yaml:"odd_size" doc:"committee size must be odd"`
 	// ExpertShareNum/ExpertShareDen is the smallest share of drawn
 	// technical and economic experts in the committee (default 2/3).
-	ExpertShareNum int `json:"expert_share_num" yaml:"expert_share_num"`
-	ExpertShareDen int `json:"expert_share_den" yaml:"expert_share_den"`
+	ExpertShareNum int `json:"expert_share_num" yaml:"expert_share_num" doc:"numerator of the least share of drawn experts in the committee"`
+	ExpertShareDen int `json:"expert_share_den" yaml:"expert_share_den" doc:"denominator of the least share of drawn experts in the committee"`
 }
 
 // DefaultRules returns the rules in force: all recusal rules on, left a

@@ -1,0 +1,73 @@
+// Command evalroomctl administers evalroom: keys, migrations, users and
+// offline verification of draws.
+//
+//	evalroomctl keygen                      print a new master key
+//	evalroomctl migrate                     apply pending migrations
+//	evalroomctl user add -username U -role R [-venue V] [-name N]   (password on stdin)
+//	evalroomctl draw verify -file record.json | -id N
+//	evalroomctl config-doc                  print the configuration reference
+//
+// Commands that touch the database read the same configuration as
+// evalroomd (-config, EVALROOM_* variables, flags).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// errUsage marks a command line that could not be understood.
+var errUsage = errors.New("usage")
+
+const usage = `usage: evalroomctl <command> [flags]
+
+commands:
+  keygen                 print a new random master key (base64)
+  migrate                apply pending database migrations
+  user add               create a user (password read from stdin)
+  draw verify            replay a revealed draw and check it
+  config-doc             print the configuration reference (Markdown)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Environ())
+	if errors.Is(err, errUsage) {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "evalroomctl:", err)
+		os.Exit(1)
+	}
+}
+
+// dispatch runs the command named by args[0] (and args[1] for groups).
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, environ []string) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	switch args[0] {
+	case "keygen":
+		return cmdKeygen(stdout)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, environ)
+	case "config-doc":
+		return cmdConfigDoc(stdout)
+	case "user":
+		if len(args) > 1 && args[1] == "add" {
+			return cmdUserAdd(ctx, args[2:], stdin, stdout, environ)
+		}
+	case "draw":
+		if len(args) > 1 && args[1] == "verify" {
+			return cmdDrawVerify(ctx, args[2:], stdout, environ)
+		}
+	}
+	return errUsage
+}

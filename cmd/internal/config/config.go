@@ -1,0 +1,118 @@
+// Package config is the configuration of evalroom's binaries: one root
+// Config with a nested struct per subsystem, DefaultConfig, and Load, which
+// layers a YAML file, EVALROOM_* environment variables and command-line
+// flags over the defaults, in that order.
+//
+// Every leaf field has a dotted key made of its yaml tags (for example
+// "http.addr"); its environment variable is EVALROOM_ followed by the key
+// in upper case with dots as underscores (EVALROOM_HTTP_ADDR), and its flag
+// is -http.addr. The reference in the README is generated from these
+// structs (make config-doc) and checked by a test.
+package config
+
+import (
+	"github.com/evalroom/evalroom/expertpool"
+)
+
+// Config is the root configuration.
+type Config struct {
+	HTTP       HTTP       `yaml:"http"`
+	Postgres   Postgres   `yaml:"postgres"`
+	Redis      Redis      `yaml:"redis"`
+	Log        Log        `yaml:"log"`
+	Secrets    Secrets    `yaml:"secrets"`
+	ExpertPool ExpertPool `yaml:"expertpool"`
+	Notify     Notify     `yaml:"notify"`
+	Demo       Demo       `yaml:"demo"`
+}
+
+// HTTP configures the API and panel server.
+type HTTP struct {
+	// Addr is the listen address (host:port).
+	Addr string `yaml:"addr" doc:"listen address of the API and panels"`
+	// PublicURL is the address users reach, used in links sent to experts.
+	PublicURL string `yaml:"public_url" doc:"public base URL used in confirmation links"`
+	// SecureCookies marks session cookies Secure (behind HTTPS).
+	SecureCookies bool `yaml:"secure_cookies" doc:"mark session cookies Secure (set behind HTTPS)"`
+	// SessionHours is how long a browser login lasts.
+	SessionHours int `yaml:"session_hours" doc:"browser login lifetime in hours"`
+}
+
+// Postgres configures the database.
+type Postgres struct {
+	// DSN is a libpq connection string or URL.
+	DSN string `yaml:"dsn" doc:"PostgreSQL connection string"`
+	// MaxConns caps the pool size.
+	MaxConns int `yaml:"max_conns" doc:"largest number of pooled connections"`
+}
+
+// Redis configures the Redis connection.
+type Redis struct {
+	// Addr is host:port.
+	Addr string `yaml:"addr" doc:"Redis address host:port"`
+	// Password is the AUTH password, if any.
+	Password string `yaml:"password" doc:"Redis password" secret:"true"`
+	// DB is the database number.
+	DB int `yaml:"db" doc:"Redis database number"`
+	// Prefix begins every key evalroom writes.
+	Prefix string `yaml:"prefix" doc:"prefix of every Redis key"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level" doc:"debug, info, warn or error"`
+	// Format is text or json.
+	Format string `yaml:"format" doc:"text or json"`
+}
+
+// Secrets holds key material.
+type Secrets struct {
+	// MasterKey is 32 random bytes, base64; every sealing, index and link
+	// key is derived from it. Generate one with `evalroomctl keygen`.
+	MasterKey string `yaml:"master_key" doc:"base64 32-byte master key (evalroomctl keygen)" secret:"true"`
+}
+
+// ExpertPool configures the draw rules.
+type ExpertPool struct {
+	// Rules are the recusal and committee rules of the trading centre.
+	Rules expertpool.Rules `yaml:"rules"`
+	// DeadlineSweepSeconds is how often unanswered invitations are checked.
+	DeadlineSweepSeconds int `yaml:"deadline_sweep_seconds" doc:"seconds between checks for unanswered invitations"`
+}
+
+// Notify configures expert notification.
+type Notify struct {
+	// Provider is "log" (demo) or "webhook" (a voice/SMS gateway).
+	Provider string `yaml:"provider" doc:"log or webhook"`
+	// WebhookURL receives signed JSON messages.
+	WebhookURL string `yaml:"webhook_url" doc:"voice/SMS gateway URL for the webhook provider"`
+	// WebhookSecret signs messages to and callbacks from the gateway.
+	WebhookSecret string `yaml:"webhook_secret" doc:"shared HMAC-SHA256 secret with the gateway" secret:"true"`
+	// Workers is the number of delivery workers per node.
+	Workers int `yaml:"workers" doc:"delivery workers per node"`
+	// MaxAttempts before a message is dead-lettered.
+	MaxAttempts int `yaml:"max_attempts" doc:"delivery attempts before a message is dead-lettered"`
+}
+
+// Demo configures demo data seeded at start-up (make run).
+type Demo struct {
+	// Seed loads demo data when the pool is empty.
+	Seed bool `yaml:"seed" doc:"seed demo users and experts into an empty database"`
+	// Experts is how many made-up experts to seed.
+	Experts int `yaml:"experts" doc:"number of demo experts"`
+}
+
+// Default returns the configuration used when nothing is set: a local
+// server on 127.0.0.1:8080 against local PostgreSQL and Redis.
+func Default() Config {
+	return Config{
+		HTTP:       HTTP{Addr: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", SessionHours: 8},
+		Postgres:   Postgres{DSN: "postgres://postgres@127.0.0.1:5432/evalroom?sslmode=disable", MaxConns: 20},
+		Redis:      Redis{Addr: "127.0.0.1:6379", Prefix: "evalroom:"},
+		Log:        Log{Level: "info", Format: "text"},
+		ExpertPool: ExpertPool{Rules: expertpool.DefaultRules(), DeadlineSweepSeconds: 15},
+		Notify:     Notify{Provider: "log", Workers: 4, MaxAttempts: 8},
+		Demo:       Demo{Experts: 300},
+	}
+}

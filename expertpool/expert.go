@@ -138,7 +138,6 @@ type ExpertFilter struct {
 	Limit, Offset int
 }
 
-
 // checkActor refuses a change without an actor for the audit log.
 func checkActor(actor string) error {
 	if actor == "" {

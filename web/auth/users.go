@@ -42,8 +42,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, in UserInput) (Use
 	hash := HashPassword(in.Password, s.hash)
 	now := s.now().UTC()
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		var err error
-		u, err = scanUser(tx.QueryRow(ctx, `INSERT INTO auth.users
+		created, err := scanUser(tx.QueryRow(ctx, `INSERT INTO auth.users
 			(username, display_name, password_hash, role, venue_code, session_ref, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING `+userColumns,
 			u.Username, u.DisplayName, hash, string(u.Role), u.VenueCode, u.SessionRef, now))
@@ -53,6 +52,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, in UserInput) (Use
 			}
 			return dbError(err)
 		}
+		u = created
 		_, err = s.audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "user.create", Object: u.Actor(), Detail: userDetail(u)})
 		return err
 	})

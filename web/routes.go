@@ -1,0 +1,40 @@
+package web
+
+import (
+	"github.com/evalroom/evalroom/web/auth"
+)
+
+// Role sets used by the routes.
+var (
+	admin        = []auth.Role{auth.RoleAdmin}
+	auditReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
+)
+
+// routes registers every route. Each route behind authenticate names its
+// roles; only the public routes listed first go without.
+func (s *Server) routes() {
+	e := s.engine
+	// Public.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	api := e.Group("/api", s.csrf)
+	api.GET("/openapi.yaml", s.openapi)
+	api.POST("/login", s.login)
+
+	// Logged in.
+	in := api.Group("", s.authenticate)
+	in.POST("/logout", s.anyRole(), s.logout)
+	in.GET("/me", s.anyRole(), s.getMe)
+	in.POST("/me/password", s.anyRole(), s.changeMyPassword)
+
+	in.GET("/users", s.requireRole(admin...), s.listUsers)
+	in.POST("/users", s.requireRole(admin...), s.createUser)
+	in.GET("/users/:id", s.requireRole(admin...), s.getUser)
+	in.PATCH("/users/:id", s.requireRole(admin...), s.updateUser)
+	in.POST("/users/:id/password", s.requireRole(admin...), s.resetPassword)
+
+	in.GET("/audit", s.requireRole(auditReaders...), s.listAudit)
+	in.GET("/audit/verify", s.requireRole(auditReaders...), s.verifyAudit)
+
+	s.poolRoutes(e, api, in)
+}

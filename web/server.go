@@ -1,0 +1,128 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/web/auth"
+	"github.com/gin-gonic/gin"
+)
+
+// Pinger is something /readyz checks: a database pool, a Redis client
+// (wrap it with PingerFunc).
+type Pinger interface {
+	// Ping returns nil when the dependency answers.
+	Ping(ctx context.Context) error
+}
+
+// PingerFunc adapts a function to Pinger, e.g.
+// web.PingerFunc(func(ctx context.Context) error { return rdb.Ping(ctx).Err() }).
+type PingerFunc func(ctx context.Context) error
+
+// Ping calls f.
+func (f PingerFunc) Ping(ctx context.Context) error { return f(ctx) }
+
+// AuditLog is the part of the audit log the API reads; *audit.Log
+// satisfies it.
+type AuditLog interface {
+	// List returns entries matching f in seq order.
+	List(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
+	// Verify walks the chain and reports the first broken link.
+	Verify(ctx context.Context) (audit.Report, error)
+}
+
+// Params are what a Server needs. Fields marked required make New fail
+// with ErrMissingParam when unset.
+type Params struct {
+	// Auth keeps users and sessions. Required.
+	Auth *auth.Store
+	// Audit is read by the audit API. Required.
+	Audit AuditLog
+	// Pool is the expert pool (*expertpool.Service). Required.
+	Pool ExpertPool
+	// GatewaySecret is the HMAC secret shared with the voice/SMS gateway;
+	// callbacks signed otherwise are refused with 401. Empty refuses every
+	// callback.
+	GatewaySecret string
+	// Checks are pinged by /readyz, by name (e.g. "postgres", "redis").
+	Checks map[string]Pinger
+	// SecureCookies marks the session cookie Secure (set behind HTTPS).
+	SecureCookies bool
+	// TrustedProxies are the addresses (or CIDRs) of reverse proxies whose
+	// X-Forwarded-For is believed; nil trusts none.
+	TrustedProxies []string
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// ErrMissingParam is returned by New when a required parameter is unset.
+var ErrMissingParam = errors.New("web: missing required parameter")
+
+// Server is the HTTP API.
+type Server struct {
+	p      Params
+	engine *gin.Engine
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// Route is one registered method and path (gin syntax, ":id").
+type Route struct {
+	Method string
+	Path   string
+}
+
+// New builds the server and registers every route.
+func New(p Params) (*Server, error) {
+	switch {
+	case p.Auth == nil:
+		return nil, fmt.Errorf("%w: Auth", ErrMissingParam)
+	case p.Audit == nil:
+		return nil, fmt.Errorf("%w: Audit", ErrMissingParam)
+	case p.Pool == nil:
+		return nil, fmt.Errorf("%w: Pool", ErrMissingParam)
+	}
+	s := &Server{p: p, log: p.Logger, now: p.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With("component", "web")
+	if s.now == nil {
+		s.now = time.Now
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	if err := e.SetTrustedProxies(p.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("web: trusted proxies: %w", err)
+	}
+	e.Use(s.recovery, s.requestLog)
+	e.NoRoute(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "未找到该地址"}})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, apiError{Error: errorBody{Code: "method_not_allowed", Message: "不支持该请求方法"}})
+	})
+	s.engine = e
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes lists every registered route.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
+}

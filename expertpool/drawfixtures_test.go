@@ -194,3 +194,5 @@ func drawAudit(t testing.TB, e *env, drawID int64) []string {
 	}
 	return out
 }
+
+func auditFilterPrefix(prefix string) audit.Filter { return audit.Filter{ObjectPrefix: prefix} }

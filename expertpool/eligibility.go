@@ -58,10 +58,10 @@ type quotaSpec struct {
 
 // scope is what eligibility needs to know about one draw, loaded once.
 type scope struct {
-	drawID           int64
-	start, end       time.Time
-	firstDay, lastDy time.Time
-	month            time.Time
+	drawID            int64
+	start, end        time.Time
+	firstDay, lastDay time.Time
+	month             time.Time
 	// partyRule maps an expert tied to a party to the first party rule
 	// (in funnel order) that excludes them.
 	partyRule map[int64]string
@@ -78,7 +78,7 @@ type scope struct {
 func (s *Service) loadScope(ctx context.Context, tx pgx.Tx, projectID, drawID int64, start, end time.Time) (*scope, error) {
 	sc := &scope{
 		drawID: drawID, start: start, end: end,
-		firstDay: localDate(start), lastDy: localDate(end.Add(-time.Nanosecond)), month: monthOf(start),
+		firstDay: localDate(start), lastDay: localDate(end.Add(-time.Nanosecond)), month: monthOf(start),
 		partyRule: map[int64]string{}, keyRule: map[string]string{}, keys: s.newKeyer(),
 		specialtyCodes: map[string][]string{},
 	}
@@ -112,7 +112,7 @@ func (s *Service) loadScope(ctx context.Context, tx pgx.Tx, projectID, drawID in
 		UNION ALL
 		SELECT expert_id, 4 FROM expertpool.expert_relatives WHERE $8 AND org_code = ANY($1)`,
 		parties, r.EmployerIsParty, r.FormerEmployerYears > 0, years(r.FormerEmployerYears),
-		r.ConsultancyYears > 0, years(r.ConsultancyYears), sc.lastDy, r.Relatives)
+		r.ConsultancyYears > 0, years(r.ConsultancyYears), sc.lastDay, r.Relatives)
 	if err != nil {
 		return nil, fmt.Errorf("party ties of project %d: %w", projectID, err)
 	}
@@ -211,9 +211,24 @@ func (s *Service) sqlChecks() (region, status, available string) {
 const inSpecialty = `e.id IN (SELECT es.expert_id FROM expertpool.expert_specialties es WHERE es.specialty_code = ANY($1))`
 
 // eligible returns the sorted ids of experts eligible for q, leaving out
-// anyone in skip (relatives of the committee, or anyone the caller has
-// reasons of its own to leave out).
+// anyone in skip (relatives of the committee).
 func (s *Service) eligible(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpec, skip map[int64]bool) ([]int64, error) {
+	ids, err := s.sqlEligible(ctx, tx, sc, q)
+	if err != nil {
+		return nil, err
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if sc.partyRule[id] == "" && !skip[id] && sc.keyRule[sc.keys.key(id)] == "" {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// sqlEligible returns the sorted ids of experts passing the SQL part of
+// eligibility for q (specialty, region, status, unavailable days).
+func (s *Service) sqlEligible(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpec) ([]int64, error) {
 	codes, err := sc.subtree(ctx, tx, q.SpecialtyCode)
 	if err != nil {
 		return nil, err
@@ -222,7 +237,7 @@ func (s *Service) eligible(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpe
 	lo, hi := regionBounds(q.RegionPrefix)
 	rows, err := tx.Query(ctx, `SELECT e.id FROM expertpool.experts e WHERE `+inSpecialty+
 		` AND `+region+` AND `+status+` AND `+available+` AND $4::date <= $5::date ORDER BY e.id`,
-		codes, lo, hi, sc.firstDay, sc.lastDy)
+		codes, lo, hi, sc.firstDay, sc.lastDay)
 	if err != nil {
 		return nil, fmt.Errorf("eligible for quota %d: %w", q.ID, err)
 	}
@@ -230,14 +245,7 @@ func (s *Service) eligible(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpe
 	if err != nil {
 		return nil, fmt.Errorf("eligible for quota %d: %w", q.ID, err)
 	}
-	out := ids[:0]
-	for _, id := range ids {
-		if sc.partyRule[id] != "" || skip[id] || sc.keyRule[sc.keys.key(id)] != "" {
-			continue
-		}
-		out = append(out, id)
-	}
-	return out, nil
+	return ids, nil
 }
 
 // relativePairs returns the declared expert–expert relative pairs that

@@ -14,6 +14,9 @@ type Hex []byte
 // MarshalText writes h as hex.
 func (h Hex) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
 
+// String returns h as hex.
+func (h Hex) String() string { return hex.EncodeToString(h) }
+
 // UnmarshalText reads hex.
 func (h *Hex) UnmarshalText(b []byte) error {
 	out, err := hex.DecodeString(string(b))

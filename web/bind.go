@@ -36,7 +36,10 @@ func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
+	var re *requestError
 	switch {
+	case errors.As(err, &re):
+		return re
 	case errors.Is(err, io.EOF):
 		return badRequest("请求体为空，需要 JSON")
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
 )
@@ -58,6 +59,7 @@ var mappings = []mapping{
 	{expertpool.ErrSealed, http.StatusForbidden, "sealed", "名单尚未到签到时间，仍处于密封状态"},
 	{expertpool.ErrBadSignature, http.StatusUnauthorized, "bad_signature", "链接或签名无效、已过期或已被使用"},
 	{expertpool.ErrAnswerClosed, http.StatusConflict, "answer_closed", "该邀请已不再接受答复"},
+	{notify.ErrBadSignature, http.StatusUnauthorized, "bad_signature", "签名无效、已过期或已被使用"},
 	{auth.ErrInvalid, http.StatusUnprocessableEntity, "invalid", "输入无效"},
 	{auth.ErrNotFound, http.StatusNotFound, "not_found", "用户不存在"},
 	{auth.ErrConflict, http.StatusConflict, "conflict", "用户名已存在"},

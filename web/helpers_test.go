@@ -183,3 +183,5 @@ func (c *client) fail(method, path string, body any, status int, code string) ap
 	require.NotEmpty(c.t, e.Error.Message)
 	return e
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

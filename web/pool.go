@@ -1,18 +1,82 @@
 package web
 
 import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/evalroom/evalroom/expertpool"
 	"github.com/gin-gonic/gin"
 )
 
 // ExpertPool is what the API needs of the expert pool;
-// *expertpool.Service satisfies it.
+// *expertpool.Service satisfies it. Errors are the expertpool sentinels.
 type ExpertPool interface {
+	ListSpecialties(ctx context.Context) ([]expertpool.Specialty, error)
+
+	ListExperts(ctx context.Context, f expertpool.ExpertFilter) ([]expertpool.Expert, int, error)
+	GetExpert(ctx context.Context, id int64) (expertpool.Expert, error)
+	CreateExpert(ctx context.Context, actor string, in expertpool.ExpertInput) (expertpool.Expert, error)
+	SetExpertStatus(ctx context.Context, actor string, id int64, sc expertpool.StatusChange) error
+	SetUnavailable(ctx context.Context, actor string, id int64, days []time.Time) error
+	ImportExperts(ctx context.Context, actor string, r io.Reader) (expertpool.ImportReport, error)
+
+	UpsertOrganisation(ctx context.Context, actor string, o expertpool.Organisation) error
+	GetOrganisation(ctx context.Context, code string) (expertpool.Organisation, error)
+	ListOrganisations(ctx context.Context, f expertpool.OrganisationFilter) ([]expertpool.Organisation, int, error)
+
+	CreateProject(ctx context.Context, actor string, in expertpool.ProjectInput) (expertpool.Project, error)
+	GetProject(ctx context.Context, id int64) (expertpool.Project, error)
+	ListProjects(ctx context.Context, f expertpool.ProjectFilter) ([]expertpool.Project, int, error)
+
+	CreateDraw(ctx context.Context, actor string, req expertpool.DrawRequest) (expertpool.DrawResult, error)
+
+	RecordPhoneAnswer(ctx context.Context, actor string, memberID int64, accept bool, reason string) (expertpool.AnswerResult, error)
+	MarkRecusedOnSite(ctx context.Context, actor string, memberID int64, reason string) (expertpool.AnswerResult, error)
+	DeadLetters(ctx context.Context) ([]expertpool.DeadLetter, error)
+	LinkInfo(ctx context.Context, token string) (expertpool.LinkInfo, error)
+	AnswerByLink(ctx context.Context, token string, accept bool, reason string) (expertpool.AnswerResult, error)
+	GatewayCallback(ctx context.Context, a expertpool.GatewayAnswer) (expertpool.AnswerResult, error)
 }
 
-// poolRoutes registers the expert pool's routes: public ones on e and api,
+// CallbackHandler verifies a gateway callback once only (replays refused)
+// and records its keypress; *expertpool.Notifier satisfies it. Without one
+// the server checks the signature itself with notify.VerifySignature and
+// Params.GatewaySecret, which refuses forged and stale callbacks but not a
+// replay within the tolerance (the answer itself is recorded once either
+// way).
+type CallbackHandler interface {
+	HandleCallback(ctx context.Context, signature string, body []byte) (expertpool.AnswerResult, error)
+}
+
+// poolRoutes registers the expert pool's routes: public ones on e,
 // logged-in ones on in.
-func (s *Server) poolRoutes(e *gin.Engine, api, in *gin.RouterGroup) {
-}
+func (s *Server) poolRoutes(e *gin.Engine, in *gin.RouterGroup) {
+	// Public: authorised by the signed link or the gateway's signature.
+	e.GET("/confirm", s.confirmPage)
+	e.POST("/confirm", s.confirmAnswer)
+	e.POST("/api/gateway/callback", s.gatewayCallback)
 
-// funnelOf extracts the funnel of an unfilled-quota error.
-func funnelOf(err error) any { return nil }
+	in.GET("/specialties", s.anyRole(), s.listSpecialties)
+
+	in.GET("/experts", s.requireRole(admin...), s.listExperts)
+	in.POST("/experts", s.requireRole(admin...), s.createExpert)
+	in.POST("/experts/import", s.requireRole(admin...), s.importExperts)
+	in.GET("/experts/:id", s.requireRole(admin...), s.getExpert)
+	in.PUT("/experts/:id/status", s.requireRole(admin...), s.setExpertStatus)
+	in.PUT("/experts/:id/unavailable", s.requireRole(admin...), s.setUnavailable)
+
+	in.GET("/organisations", s.requireRole(adminStaff...), s.listOrganisations)
+	in.GET("/organisations/:code", s.requireRole(adminStaff...), s.getOrganisation)
+	in.PUT("/organisations/:code", s.requireRole(admin...), s.upsertOrganisation)
+
+	in.GET("/projects", s.requireRole(adminStaff...), s.listProjects)
+	in.POST("/projects", s.requireRole(adminStaff...), s.createProject)
+	in.GET("/projects/:id", s.requireRole(adminStaff...), s.getProject)
+
+	in.POST("/draws", s.requireRole(adminStaff...), s.createDraw)
+
+	in.POST("/members/:id/answer", s.requireRole(adminStaff...), s.recordPhoneAnswer)
+	in.POST("/members/:id/recuse", s.requireRole(adminStaff...), s.recuseOnSite)
+	in.GET("/notifications/dead", s.requireRole(adminStaff...), s.deadLetters)
+}

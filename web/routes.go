@@ -8,6 +8,7 @@ import (
 var (
 	admin        = []auth.Role{auth.RoleAdmin}
 	auditReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
+	adminStaff   = []auth.Role{auth.RoleAdmin, auth.RoleStaff}
 )
 
 // routes registers every route. Each route behind authenticate names its
@@ -36,5 +37,5 @@ func (s *Server) routes() {
 	in.GET("/audit", s.requireRole(auditReaders...), s.listAudit)
 	in.GET("/audit/verify", s.requireRole(auditReaders...), s.verifyAudit)
 
-	s.poolRoutes(e, api, in)
+	s.poolRoutes(e, in)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -49,6 +50,10 @@ type Params struct {
 	// callbacks signed otherwise are refused with 401. Empty refuses every
 	// callback.
 	GatewaySecret string
+	// Callbacks verifies (once only) and records gateway callbacks
+	// (*expertpool.Notifier); nil means the server verifies them itself
+	// with GatewaySecret.
+	Callbacks CallbackHandler
 	// Checks are pinged by /readyz, by name (e.g. "postgres", "redis").
 	Checks map[string]Pinger
 	// SecureCookies marks the session cookie Secure (set behind HTTPS).
@@ -71,6 +76,8 @@ type Server struct {
 	engine *gin.Engine
 	log    *slog.Logger
 	now    func() time.Time
+
+	confirmTmpl *template.Template
 }
 
 // Route is one registered method and path (gin syntax, ":id").
@@ -96,6 +103,10 @@ func New(p Params) (*Server, error) {
 	s.log = s.log.With("component", "web")
 	if s.now == nil {
 		s.now = time.Now
+	}
+	var err error
+	if s.confirmTmpl, err = parseConfirmTemplate(); err != nil {
+		return nil, err
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

@@ -185,3 +185,5 @@ func (c *client) fail(method, path string, body any, status int, code string) ap
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func ioCopy(w io.Writer, resp *http.Response) (int64, error) { return io.Copy(w, resp.Body) }

@@ -11,7 +11,7 @@ import (
 func poolProjectInput() expertpool.ProjectInput {
 	return expertpool.ProjectInput{
 		Code: "JSZB-2026-0001", Name: "南京市某中学教学楼新建工程", TendererCode: "11320100MB1TENDER1",
-		Bidders: []expertpool.Bidder{{OrgCode: "91320100MA1BIDDER1", Name: "甲建设公司"}, {OrgCode: "91320100ma1bidder2"}},
+		Bidders:  []expertpool.Bidder{{OrgCode: "91320100MA1BIDDER1", Name: "甲建设公司"}, {OrgCode: "91320100ma1bidder2"}},
 		Category: "A0101", Region: "320102",
 	}
 }

@@ -2,6 +2,7 @@ package expertpool_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,51 @@ func TestImportExpertsRejectsBadFiles(t *testing.T) {
 	entries, err := e.audit.List(ctx, audit.Filter{Action: "expert.import"})
 	require.NoError(t, err)
 	require.Empty(t, entries)
+}
+
+// TestImportDocExample imports the example file of IMPORT.md, so the
+// documentation cannot drift from the code.
+func TestImportDocExample(t *testing.T) {
+	doc, err := os.ReadFile("IMPORT.md")
+	require.NoError(t, err)
+	_, after, ok := strings.Cut(string(doc), "```csv\n")
+	require.True(t, ok)
+	example, _, ok := strings.Cut(after, "```")
+	require.True(t, ok)
+
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	rep, err := e.svc.ImportExperts(ctx, "user:1", strings.NewReader(example))
+	require.Empty(t, rep.Errors)
+	require.NoError(t, err)
+	require.Equal(t, 3, rep.Imported)
+	first, err := e.svc.FindExpertByIDNumber(ctx, "320102197503120034")
+	require.NoError(t, err)
+	third, err := e.svc.FindExpertByIDNumber(ctx, "370102196809050010")
+	require.NoError(t, err)
+	require.Equal(t, []expertpool.Relative{{ExpertID: first.ID, Relation: "兄弟"}}, third.Relatives)
+	require.Equal(t, expertpool.StatusBlacklisted, third.Status)
+}
+
+// BenchmarkImportExperts10k imports a file of 10,000 experts:
+// go test ./expertpool -run '^$' -bench ImportExperts10k -benchtime 1x
+func BenchmarkImportExperts10k(b *testing.B) {
+	var file strings.Builder
+	file.WriteString(csvHeader)
+	for i := range 10_000 {
+		rel := ""
+		if i > 0 && i%50 == 0 {
+			rel = poolIDNumber(i - 1)
+		}
+		file.WriteString(csvRow("专家", poolIDNumber(i), "13900000000", "320102", "A0101;C0101", "91320100MA1EMPLOY1",
+			"91320100MA1FORMER1:2022-06-30", "", rel, "", "", "", "2026-12-01"))
+	}
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, nil)
+		b.StartTimer()
+		rep, err := e.svc.ImportExperts(context.Background(), "user:1", strings.NewReader(file.String()))
+		require.NoError(b, err)
+		require.Equal(b, 10_000, rep.Imported)
+	}
 }

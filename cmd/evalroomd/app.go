@@ -14,6 +14,7 @@ import (
 	"github.com/evalroom/evalroom/cmd/internal/infra"
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/web/auth"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
@@ -27,14 +28,17 @@ type Main struct {
 	// (useful with port 0).
 	Addr string
 
-	log    *slog.Logger
-	db     *pgxpool.Pool
-	redis  *redis.Client
-	audit  *audit.Log
-	pool   *expertpool.Service
-	http   *http.Server
-	ln     net.Listener
-	closer []func(context.Context) error
+	log   *slog.Logger
+	db    *pgxpool.Pool
+	redis *redis.Client
+	audit *audit.Log
+	pool  *expertpool.Service
+	users *auth.Store
+	// notifier delivers invitations; nil until startBackground.
+	notifier *expertpool.Notifier
+	http     *http.Server
+	ln       net.Listener
+	closer   []func(context.Context) error
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -90,6 +94,13 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	m.log.Info("evalroomd listening", "addr", m.Addr, "public_url", m.Config.HTTP.PublicURL)
+	if m.Config.Demo.Seed {
+		banner, err := m.seedDemo(ctx, m.users)
+		if err != nil {
+			return err
+		}
+		m.log.Info("demo ready" + banner)
+	}
 	return nil
 }
 

@@ -2,17 +2,78 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/evalroom/evalroom/internal/seal"
+	"github.com/evalroom/evalroom/web"
+	"github.com/evalroom/evalroom/web/auth"
 )
 
-// startBackground starts the notifier and the deadline sweeper.
+// provider builds the notification provider named in the configuration.
+func (m *Main) provider() (notify.Provider, error) {
+	c := m.Config.Notify
+	switch c.Provider {
+	case "log":
+		return &notify.LogProvider{Logger: m.log.With("component", "notify-log")}, nil
+	case "webhook":
+		p, err := notify.NewWebhookProvider(notify.WebhookParams{URL: c.WebhookURL, Secret: c.WebhookSecret})
+		if err != nil {
+			return nil, fmt.Errorf("notify.provider webhook: %w", err)
+		}
+		return p, nil
+	default:
+		return nil, fmt.Errorf("notify.provider %q: use log or webhook", c.Provider)
+	}
+}
+
+// startBackground starts the notification pipeline (relay, delivery
+// workers, deadline runner); Close stops it.
 func (m *Main) startBackground(ctx context.Context) error {
+	prov, err := m.provider()
+	if err != nil {
+		return err
+	}
+	sweep := time.Duration(m.Config.ExpertPool.DeadlineSweepSeconds) * time.Second
+	if sweep <= 0 {
+		sweep = -1 // deadlines are then left to another node
+	}
+	// The notifier lives until Close, not until the start-up context ends.
+	n, err := m.pool.StartNotifier(context.WithoutCancel(ctx), expertpool.NotifierParams{
+		Redis: m.redis, Prefix: m.Config.Redis.Prefix, Provider: prov,
+		Workers: m.Config.Notify.Workers, MaxAttempts: m.Config.Notify.MaxAttempts,
+		LinkBaseURL:      strings.TrimRight(m.Config.HTTP.PublicURL, "/") + "/confirm",
+		DeadlineInterval: sweep, CallbackSecret: m.Config.Notify.WebhookSecret,
+		Logger: m.log,
+	})
+	if err != nil {
+		return fmt.Errorf("start notifier: %w", err)
+	}
+	m.notifier = n
+	m.closer = append(m.closer, func(context.Context) error { return n.Close() })
 	return nil
 }
 
-// buildHandler builds the HTTP API.
-func (m *Main) buildHandler(keys *seal.Keys) (http.Handler, error) {
-	return http.NotFoundHandler(), nil
+// buildHandler builds the HTTP API and panels.
+func (m *Main) buildHandler(_ *seal.Keys) (http.Handler, error) {
+	hours := time.Duration(m.Config.HTTP.SessionHours) * time.Hour
+	m.users = auth.NewStore(m.db, auth.WithAudit(m.audit), auth.WithSessionTimeouts(hours, hours))
+	srv, err := web.New(web.Params{
+		Auth: m.users, Audit: m.audit, Pool: m.pool,
+		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
+		Checks: map[string]web.Pinger{
+			"postgres": web.PingerFunc(m.db.Ping),
+			"redis":    web.PingerFunc(func(ctx context.Context) error { return m.redis.Ping(ctx).Err() }),
+		},
+		SecureCookies: m.Config.HTTP.SecureCookies,
+		Logger:        m.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return srv.Handler(), nil
 }

@@ -2,9 +2,12 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/expertpool/draw"
+	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -32,4 +35,105 @@ func (s *Server) createDraw(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, res)
+}
+
+// getDraw returns a draw's sealed status: counts and states per venue and
+// quota, never a name.
+func (s *Server) getDraw(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	st, err := s.p.Pool.DrawStatus(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+// revealMembers discloses the names of the committee once sign-in has
+// opened (403 sealed before). Staff see the members of their own venue
+// only; admins see every venue, or the one named by the query parameter
+// venue. Each reveal is audited.
+func (s *Server) revealMembers(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u := me(c)
+	venue := c.Query("venue")
+	if u.Role == auth.RoleStaff {
+		if venue != "" && venue != u.VenueCode {
+			s.writeError(c, errForbidden)
+			return
+		}
+		venue = u.VenueCode
+	}
+	members, err := s.p.Pool.RevealMembers(c.Request.Context(), u.Actor(), id, venue)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	writeList(c, members, len(members))
+}
+
+// seedResponse is a revealed seed.
+type seedResponse struct {
+	DrawID int64    `json:"draw_id"`
+	Seed   draw.Hex `json:"seed"`
+}
+
+// revealSeed discloses a draw's seed so anyone can replay the draw:
+// supervisors may force it at any time; admins only after the session has
+// ended (403 sealed before).
+func (s *Server) revealSeed(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u := me(c)
+	seed, err := s.p.Pool.RevealSeed(c.Request.Context(), u.Actor(), id, u.Role == auth.RoleSupervisor)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, seedResponse{DrawID: id, Seed: seed})
+}
+
+// verifyDraw replays a draw whose seed was revealed and reports the first
+// mismatch (403 sealed before the seed is revealed).
+func (s *Server) verifyDraw(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	rep, err := s.p.Pool.VerifyDraw(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+// exportDraw downloads the verification record of a draw (seed,
+// commitment, every round's list and choice) for `evalroomctl draw
+// verify`; available once the seed was revealed.
+func (s *Server) exportDraw(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	rec, err := s.p.Pool.ExportDrawRecord(c.Request.Context(), id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="draw-%d.json"`, id))
+	c.JSON(http.StatusOK, rec)
 }

@@ -58,11 +58,11 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	clock := testenv.NewClock(testStart)
 	log := audit.New(db, audit.WithClock(clock.Now))
-	pool, err := expertpool.New(expertpool.Params{DB: db, Audit: log, Keys: keys, Now: clock.Now})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pool, err := expertpool.New(expertpool.Params{DB: db, Audit: log, Keys: keys, Now: clock.Now, Logger: quiet})
 	require.NoError(t, err)
 	store := auth.NewStore(db, auth.WithClock(clock.Now), auth.WithAudit(log),
 		auth.WithHashParams(auth.HashParams{Memory: 1024, Time: 1, Threads: 1}))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Params{
 		Auth: store, Audit: log, Pool: pool, GatewaySecret: gatewaySecret,
 		Checks: map[string]web.Pinger{"postgres": db},
@@ -96,6 +96,7 @@ type client struct {
 	base string
 	hc   *http.Client
 	csrf bool
+	user string
 }
 
 func (e *env) anon(t *testing.T) *client {
@@ -111,8 +112,16 @@ func (e *env) login(t *testing.T, name string, role auth.Role) (*client, auth.Us
 	t.Helper()
 	u := e.user(t, name, role)
 	c := e.anon(t)
-	c.call(http.MethodPost, "/api/login", map[string]string{"username": name, "password": testPassword}, http.StatusOK, nil)
+	c.user = name
+	c.relogin()
 	return c, u
+}
+
+// relogin logs in again (after the test clock moved past the session's
+// lifetime).
+func (c *client) relogin() {
+	c.t.Helper()
+	c.call(http.MethodPost, "/api/login", map[string]string{"username": c.user, "password": testPassword}, http.StatusOK, nil)
 }
 
 // raw sends body (a string is sent as is, anything else as JSON) and

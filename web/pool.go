@@ -30,6 +30,11 @@ type ExpertPool interface {
 	ListProjects(ctx context.Context, f expertpool.ProjectFilter) ([]expertpool.Project, int, error)
 
 	CreateDraw(ctx context.Context, actor string, req expertpool.DrawRequest) (expertpool.DrawResult, error)
+	DrawStatus(ctx context.Context, drawID int64) (expertpool.DrawStatus, error)
+	RevealMembers(ctx context.Context, actor string, drawID int64, venueCode string) ([]expertpool.RevealedMember, error)
+	RevealSeed(ctx context.Context, actor string, drawID int64, force bool) ([]byte, error)
+	VerifyDraw(ctx context.Context, drawID int64) (expertpool.VerifyReport, error)
+	ExportDrawRecord(ctx context.Context, drawID int64) (expertpool.DrawRecord, error)
 
 	RecordPhoneAnswer(ctx context.Context, actor string, memberID int64, accept bool, reason string) (expertpool.AnswerResult, error)
 	MarkRecusedOnSite(ctx context.Context, actor string, memberID int64, reason string) (expertpool.AnswerResult, error)
@@ -75,6 +80,11 @@ func (s *Server) poolRoutes(e *gin.Engine, in *gin.RouterGroup) {
 	in.GET("/projects/:id", s.requireRole(adminStaff...), s.getProject)
 
 	in.POST("/draws", s.requireRole(adminStaff...), s.createDraw)
+	in.GET("/draws/:id", s.requireRole(drawWatchers...), s.getDraw)
+	in.POST("/draws/:id/reveal", s.requireRole(adminStaff...), s.revealMembers)
+	in.POST("/draws/:id/seed/reveal", s.requireRole(auditReaders...), s.revealSeed)
+	in.GET("/draws/:id/verify", s.requireRole(auditReaders...), s.verifyDraw)
+	in.GET("/draws/:id/export", s.requireRole(auditReaders...), s.exportDraw)
 
 	in.POST("/members/:id/answer", s.requireRole(adminStaff...), s.recordPhoneAnswer)
 	in.POST("/members/:id/recuse", s.requireRole(adminStaff...), s.recuseOnSite)

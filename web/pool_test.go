@@ -25,11 +25,15 @@ func idNumber(i int) string {
 
 // expertsCSV is a file of n good experts in Nanjing (320102), specialty
 // A0101, numbered from first.
-func expertsCSV(first, n int) string {
+func expertsCSV(first, n int) string { return regionCSV(first, n, "320102") }
+
+// regionCSV is a file of n good experts in region, specialty A0101,
+// numbered from first.
+func regionCSV(first, n int, region string) string {
 	var b strings.Builder
 	b.WriteString(csvHeader)
 	for i := first; i < first+n; i++ {
-		fmt.Fprintf(&b, "专家%d,%s,139%08d,320102,A0101\n", i, idNumber(i), i)
+		fmt.Fprintf(&b, "专家%d,%s,139%08d,%s,A0101\n", i, idNumber(i), i, region)
 	}
 	return b.String()
 }
@@ -156,19 +160,29 @@ func projectInput(code string) map[string]any {
 		"category": "A0101", "region": "320102"}
 }
 
-// drawSetup imports n experts and registers a project, and returns the
-// request for a 5-expert draw at venue V1 three days ahead.
+// drawSetup imports n experts in Nanjing and 3 in Hefei and registers a
+// project, and returns the request for a draw three days ahead of 4
+// experts at the main venue V1 in Nanjing and 1 at the remote venue V2 in
+// Hefei.
 func drawSetup(t *testing.T, e *env, admin *client, n int) map[string]any {
 	t.Helper()
 	status, body, _ := admin.raw(http.MethodPost, "/api/experts/import", expertsCSV(100, n), "Content-Type", "text/csv")
+	require.Equal(t, http.StatusOK, status, string(body))
+	status, body, _ = admin.raw(http.MethodPost, "/api/experts/import", regionCSV(500, 3, "340104"), "Content-Type", "text/csv")
 	require.Equal(t, http.StatusOK, status, string(body))
 	var p expertpool.Project
 	admin.call(http.MethodPost, "/api/projects", projectInput("NJ-DRAW-1"), http.StatusCreated, &p)
 	start := e.clock.Now().Add(72 * time.Hour)
 	return map[string]any{
 		"project_id": p.ID, "session_ref": "S1", "starts_at": start, "ends_at": start.Add(3 * time.Hour),
-		"venues": []map[string]any{{"code": "V1", "name": "南京主场", "address": "南京市建邺区江东中路1号", "region": "320102", "main": true}},
-		"quotas": []map[string]any{{"venue_code": "V1", "specialty_code": "A0101", "region_prefix": "32", "count": 5}},
+		"venues": []map[string]any{
+			{"code": "V1", "name": "南京主场", "address": "南京市建邺区江东中路1号", "region": "320102", "main": true},
+			{"code": "V2", "name": "合肥副场", "address": "合肥市蜀山区怀宁路1号", "region": "340104"},
+		},
+		"quotas": []map[string]any{
+			{"venue_code": "V1", "specialty_code": "A0101", "region_prefix": "32", "count": 4},
+			{"venue_code": "V2", "specialty_code": "A0101", "region_prefix": "34", "count": 1},
+		},
 	}
 }
 
@@ -200,7 +214,10 @@ func TestCreateDrawAPI(t *testing.T) {
 	for k, v := range req {
 		big[k] = v
 	}
-	big["quotas"] = []map[string]any{{"venue_code": "V1", "specialty_code": "A0101", "region_prefix": "32", "count": 9}}
+	big["quotas"] = []map[string]any{
+		{"venue_code": "V1", "specialty_code": "A0101", "region_prefix": "32", "count": 8},
+		{"venue_code": "V2", "specialty_code": "A0101", "region_prefix": "34", "count": 1},
+	}
 	got := staff.fail(http.MethodPost, "/api/draws", big, http.StatusConflict, "quota_unfilled")
 	require.Contains(t, string(got.Error.Funnel), `"funnels"`)
 	require.Contains(t, string(got.Error.Funnel), `"remaining":7`)
@@ -217,6 +234,75 @@ func TestCreateDrawAPI(t *testing.T) {
 	var res expertpool.DrawResult
 	body := staff.call(http.MethodPost, "/api/draws", req, http.StatusCreated, &res)
 	require.Equal(t, 5, res.Notified)
-	require.NotContains(t, string(body), "专家1", "the answer names no expert")
+	require.NotContains(t, string(body), "专家", "the answer names no expert")
 	require.Len(t, e.members(t, res.DrawID), 5)
+	path := "/api/draws/" + itoa(res.DrawID)
+
+	var st expertpool.DrawStatus
+	body = staff.call(http.MethodGet, path, nil, http.StatusOK, &st)
+	require.NotContains(t, string(body), "专家", "the status names no expert")
+	require.True(t, st.Sealed)
+	require.Equal(t, 5, st.Needed)
+	require.Equal(t, "已确认0人，共需5人", st.Summary)
+	evaluator.fail(http.MethodGet, path, nil, http.StatusForbidden, "forbidden")
+	supervisor, _ := e.login(t, "jiandu", auth.RoleSupervisor)
+	supervisor.call(http.MethodGet, path, nil, http.StatusOK, nil)
+	staff.fail(http.MethodGet, "/api/draws/999999", nil, http.StatusNotFound, "not_found")
+
+	// Sealed until sign-in opens, for staff and admins alike.
+	staff.fail(http.MethodPost, path+"/reveal", nil, http.StatusForbidden, "sealed")
+	admin.fail(http.MethodPost, path+"/reveal", nil, http.StatusForbidden, "sealed")
+	supervisor.fail(http.MethodPost, path+"/reveal", nil, http.StatusForbidden, "forbidden")
+
+	e.clock.Set(req["starts_at"].(time.Time).Add(-10 * time.Minute))
+	for _, c := range []*client{staff, admin, supervisor} {
+		c.relogin()
+	}
+	var mine struct{ Items []expertpool.RevealedMember }
+	staff.call(http.MethodPost, path+"/reveal", nil, http.StatusOK, &mine)
+	require.Len(t, mine.Items, 4, "staff see their own venue")
+	for _, m := range mine.Items {
+		require.Equal(t, "V1", m.VenueCode)
+		require.Contains(t, m.Name, "专家")
+	}
+	staff.fail(http.MethodPost, path+"/reveal?venue=V2", nil, http.StatusForbidden, "forbidden")
+	var all struct{ Items []expertpool.RevealedMember }
+	admin.call(http.MethodPost, path+"/reveal", nil, http.StatusOK, &all)
+	require.Len(t, all.Items, 5)
+	admin.call(http.MethodPost, path+"/reveal?venue=V2", nil, http.StatusOK, &all)
+	require.Len(t, all.Items, 1)
+
+	// The seed: admins wait for the session to end, supervisors may force.
+	admin.fail(http.MethodPost, path+"/seed/reveal", nil, http.StatusForbidden, "sealed")
+	staff.fail(http.MethodPost, path+"/seed/reveal", nil, http.StatusForbidden, "forbidden")
+	var seed struct {
+		DrawID int64  `json:"draw_id"`
+		Seed   string `json:"seed"`
+	}
+	supervisor.call(http.MethodPost, path+"/seed/reveal", nil, http.StatusOK, &seed)
+	require.Len(t, seed.Seed, 64)
+	admin.call(http.MethodPost, path+"/seed/reveal", nil, http.StatusOK, &seed)
+	require.Len(t, seed.Seed, 64, "once revealed, it stays revealed")
+
+	var rep expertpool.VerifyReport
+	supervisor.call(http.MethodGet, path+"/verify", nil, http.StatusOK, &rep)
+	require.True(t, rep.OK, rep.Mismatch)
+	require.Equal(t, 5, rep.Members)
+	staff.fail(http.MethodGet, path+"/verify", nil, http.StatusForbidden, "forbidden")
+	status, body, h := admin.raw(http.MethodGet, path+"/export", nil)
+	require.Equal(t, http.StatusOK, status, string(body))
+	require.Contains(t, h.Get("Content-Disposition"), "draw-")
+	var rec expertpool.DrawRecord
+	require.NoError(t, jsonUnmarshal(body, &rec))
+	require.Equal(t, seed.Seed, rec.Seed.String())
+	require.True(t, expertpool.VerifyRecord(rec).OK)
+}
+
+func TestVerifyBeforeSeedRevealIsSealed(t *testing.T) {
+	e := newEnv(t)
+	admin, drawID, _ := drawn(t, e)
+	path := "/api/draws/" + itoa(drawID)
+	admin.fail(http.MethodGet, path+"/verify", nil, http.StatusForbidden, "sealed")
+	admin.fail(http.MethodGet, path+"/export", nil, http.StatusForbidden, "sealed")
+	admin.fail(http.MethodGet, "/api/draws/999999/verify", nil, http.StatusNotFound, "not_found")
 }

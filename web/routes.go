@@ -9,6 +9,7 @@ var (
 	admin        = []auth.Role{auth.RoleAdmin}
 	auditReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
 	adminStaff   = []auth.Role{auth.RoleAdmin, auth.RoleStaff}
+	drawWatchers = []auth.Role{auth.RoleAdmin, auth.RoleStaff, auth.RoleSupervisor}
 )
 
 // routes registers every route. Each route behind authenticate names its

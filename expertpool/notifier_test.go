@@ -177,3 +177,15 @@ func TestNotifierLosesNothingWhenRedisRestarts(t *testing.T) {
 		require.Equal(t, 1, req["outbox:"+itoa(id)], "message %d delivered once", id)
 	}
 }
+
+func TestDeadlineRunnerReleasesSilentMembers(t *testing.T) {
+	e := newEnv(t, nil)
+	f := seedNotifyDraw(t, e, 1)
+	e.clock.Set(f.Deadline.Add(time.Minute))
+	r := e.svc.NewDeadlineRunner(20 * time.Millisecond)
+	r.Start(context.Background())
+	require.Eventually(t, func() bool { return memberState(t, e, f.Members[0]) == "no_answer" }, 20*time.Second, 20*time.Millisecond)
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Close(), "Close twice")
+	require.Equal(t, []string{"invite", "released"}, outboxKinds(t, e, f.Members[0]))
+}

@@ -106,7 +106,19 @@ func TestConfirmPage(t *testing.T) {
 }
 
 func TestGatewayCallback(t *testing.T) {
-	e := newEnv(t)
+	for _, tc := range []struct {
+		name   string
+		newEnv func(*testing.T) *env
+		replay int // a replayed callback: refused as answered (server) or as replayed (notifier)
+	}{
+		{"verified by the server", newEnv, http.StatusConflict},
+		{"verified by the notifier", newEnvWithNotifier, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testGatewayCallback(t, tc.newEnv(t), tc.replay) })
+	}
+}
+
+func testGatewayCallback(t *testing.T, e *env, replay int) {
 	_, _, members := drawn(t, e)
 	var outboxID int64
 	require.NoError(t, e.db.QueryRow(context.Background(),
@@ -124,6 +136,7 @@ func TestGatewayCallback(t *testing.T) {
 		{"too old", notify.Sign(gatewaySecret, e.clock.Now().Add(-time.Hour), body), http.StatusUnauthorized},
 		{"signed for another body", notify.Sign(gatewaySecret, e.clock.Now(), []byte(`{}`)), http.StatusUnauthorized},
 		{"good", notify.Sign(gatewaySecret, e.clock.Now(), body), http.StatusOK},
+		{"replayed", notify.Sign(gatewaySecret, e.clock.Now(), body), replay},
 		{"answered already", notify.Sign(gatewaySecret, e.clock.Now().Add(time.Second), body), http.StatusConflict},
 	}
 	for _, tc := range cases {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/internal/migrate"
 	"github.com/evalroom/evalroom/internal/seal"
@@ -26,7 +27,12 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-var _ web.ExpertPool = (*expertpool.Service)(nil)
+// The expert pool's types satisfy the web layer's narrow interfaces.
+var (
+	_ web.ExpertPool      = (*expertpool.Service)(nil)
+	_ web.CallbackHandler = (*expertpool.Notifier)(nil)
+	_ web.Pinger          = (*pgxpool.Pool)(nil)
+)
 
 // testStart is where every test clock starts: a Sunday morning, UTC.
 var testStart = time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)
@@ -48,8 +54,15 @@ type env struct {
 }
 
 // newEnv migrates a fresh database and serves the API on it, with a fake
-// clock shared by every part.
-func newEnv(t *testing.T) *env {
+// clock shared by every part. The server checks gateway signatures itself.
+func newEnv(t *testing.T) *env { return buildEnv(t, false) }
+
+// newEnvWithNotifier is newEnv with a running notification pipeline (on
+// the test Redis, delivering to the log) that handles gateway callbacks,
+// as evalroomd wires it.
+func newEnvWithNotifier(t *testing.T) *env { return buildEnv(t, true) }
+
+func buildEnv(t *testing.T, notifier bool) *env {
 	t.Helper()
 	db := testenv.Postgres(t)
 	_, err := migrate.Apply(context.Background(), db, audit.Migrations, auth.Migrations, expertpool.Migrations)
@@ -63,11 +76,22 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	store := auth.NewStore(db, auth.WithClock(clock.Now), auth.WithAudit(log),
 		auth.WithHashParams(auth.HashParams{Memory: 1024, Time: 1, Threads: 1}))
-	srv, err := web.New(web.Params{
+	p := web.Params{
 		Auth: store, Audit: log, Pool: pool, GatewaySecret: gatewaySecret,
 		Checks: map[string]web.Pinger{"postgres": db},
 		Logger: quiet, Now: clock.Now,
-	})
+	}
+	if notifier {
+		r := testenv.Redis(t)
+		n, err := pool.StartNotifier(context.Background(), expertpool.NotifierParams{
+			Redis: r.Client, Prefix: r.Prefix, Provider: &notify.LogProvider{Logger: quiet},
+			DeadlineInterval: -1, CallbackSecret: gatewaySecret,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { n.Close() })
+		p.Callbacks = n
+	}
+	srv, err := web.New(p)
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -27,6 +27,9 @@ type Main struct {
 	// Addr is the address the HTTP server listens on, known after Run
 	// (useful with port 0).
 	Addr string
+	// Banner is what to tell the person who started the demo (empty
+	// unless demo.seed is on).
+	Banner string
 
 	log   *slog.Logger
 	db    *pgxpool.Pool
@@ -95,11 +98,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 	m.log.Info("evalroomd listening", "addr", m.Addr, "public_url", m.Config.HTTP.PublicURL)
 	if m.Config.Demo.Seed {
-		banner, err := m.seedDemo(ctx, m.users)
-		if err != nil {
+		if m.Banner, err = m.seedDemo(ctx, m.users); err != nil {
 			return err
 		}
-		m.log.Info("demo ready" + banner)
 	}
 	return nil
 }

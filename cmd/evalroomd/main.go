@@ -43,6 +43,7 @@ func run() error {
 		m.Close(context.Background())
 		return err
 	}
+	fmt.Print(m.Banner)
 	<-ctx.Done()
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

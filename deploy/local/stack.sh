@@ -23,8 +23,8 @@ start() {
     "${as_pg[@]}" "$pgbin/pg_ctl" -D "$run/pg/data" -l "$run/pg/log" -w \
       -o "-p $pg_port -k $run/pg -c listen_addresses=127.0.0.1" start >/dev/null
   fi
-  "$pgbin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='evalroom'" | grep -q 1 ||
-    "$pgbin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE evalroom" >/dev/null
+  psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='evalroom'" | grep -q 1 ||
+    psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE evalroom" >/dev/null
   if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
     mkdir -p "$run/redis"
     redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$run/redis" --appendonly yes \

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evalroom/evalroom/cmd/internal/config"
+	"github.com/evalroom/evalroom/expertpool/notify"
+	"github.com/evalroom/evalroom/internal/seal"
+	"github.com/evalroom/evalroom/internal/testenv"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// gateway is a voice/SMS gateway that records what evalroomd sends it.
+type gateway struct {
+	t      *testing.T
+	secret string
+	mu     sync.Mutex
+	got    []notify.Message
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if err := notify.VerifySignature(g.secret, r.Header.Get(notify.SignatureHeader), body, time.Now(), time.Minute); err != nil {
+		g.t.Errorf("gateway got a badly signed message: %v", err)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var m notify.Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		g.t.Errorf("gateway got bad JSON: %v", err)
+	}
+	g.mu.Lock()
+	g.got = append(g.got, m)
+	g.mu.Unlock()
+}
+
+func (g *gateway) messages() []notify.Message {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]notify.Message(nil), g.got...)
+}
+
+// waitFor polls cond until it holds or the test's patience runs out.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func (c *client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(c.t, err)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Requested-With", "test")
+	resp, err := c.http.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		require.NoError(c.t, json.Unmarshal(data, out), string(data))
+	}
+	return resp.StatusCode
+}
+
+// TestEvalroomdDrawNotifyDeclineReplaceConfirm runs the real binary's wiring:
+// demo data, a staff login, a two-venue draw, signed invitations at the
+// gateway, a signed "2" callback, the replacement's invitation, a "1".
+func TestEvalroomdDrawNotifyDeclineReplaceConfirm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	secret := "gateway-secret"
+	gw := &gateway{t: t, secret: secret}
+	gwSrv := httptest.NewServer(gw)
+	defer gwSrv.Close()
+
+	rdb := testenv.Redis(t)
+	cfg := config.Default()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Postgres.DSN = testenv.PostgresDSN(t)
+	cfg.Redis.Addr, cfg.Redis.Prefix = rdb.Addr, rdb.Prefix
+	cfg.Secrets.MasterKey = seal.GenerateKey()
+	cfg.Notify = config.Notify{Provider: "webhook", WebhookURL: gwSrv.URL, WebhookSecret: secret, Workers: 2, MaxAttempts: 3}
+	cfg.Demo = config.Demo{Seed: true, Experts: 300}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	require.NoError(t, m.Run(ctx))
+	defer m.Close(ctx)
+	require.Contains(t, m.Banner, "staff-nj")
+
+	jar, _ := cookiejar.New(nil)
+	c := &client{t: t, base: "http://" + m.Addr, http: &http.Client{Jar: jar}}
+	require.Equal(t, http.StatusOK, c.do("GET", "/readyz", nil, nil))
+	require.Equal(t, http.StatusUnauthorized, c.do("POST", "/api/login", map[string]string{"username": "staff-nj", "password": "wrong-password"}, nil))
+	require.Equal(t, http.StatusOK, c.do("POST", "/api/login", map[string]string{"username": "staff-nj", "password": demoPassword}, nil))
+
+	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+	req := map[string]any{
+		"project_id": 1, "session_ref": "E2E-1",
+		"starts_at": start, "ends_at": start.Add(8 * time.Hour),
+		"venues": []map[string]any{
+			{"code": "JS-NJ", "name": "南京主场", "address": "南京市建邺区江东中路311号", "region": "320105", "main": true},
+			{"code": "AH-HF", "name": "合肥副场", "address": "合肥市蜀山区怀宁路1699号", "region": "340104"},
+		},
+		"quotas": []map[string]any{
+			{"venue_code": "JS-NJ", "specialty_code": "A01", "region_prefix": "32", "count": 3},
+			{"venue_code": "AH-HF", "specialty_code": "A01", "region_prefix": "34", "count": 2},
+		},
+	}
+	var drawn struct {
+		DrawID   int64 `json:"draw_id"`
+		Notified int   `json:"notified"`
+	}
+	require.Equal(t, http.StatusCreated, c.do("POST", "/api/draws", req, &drawn))
+	require.Equal(t, 5, drawn.Notified)
+	waitFor(t, "five invitations", func() bool { return len(gw.messages()) == 5 })
+	for _, msg := range gw.messages() {
+		require.Equal(t, "invite", msg.Kind)
+		require.Contains(t, msg.Text, "按1确认参加")
+		require.Contains(t, msg.Link, "/confirm?t=")
+	}
+
+	callback := func(messageID, key string) int {
+		body, _ := json.Marshal(map[string]string{"message_id": messageID, "key": key})
+		r, _ := http.NewRequest("POST", c.base+"/api/gateway/callback", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set(notify.SignatureHeader, notify.Sign(secret, time.Now(), body))
+		resp, err := http.DefaultClient.Do(r)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	first := gw.messages()[0]
+	// A forged callback changes nothing.
+	body, _ := json.Marshal(map[string]string{"message_id": first.ID, "key": "2"})
+	forged, _ := http.NewRequest("POST", c.base+"/api/gateway/callback", bytes.NewReader(body))
+	forged.Header.Set(notify.SignatureHeader, notify.Sign("not-the-secret", time.Now(), body))
+	resp, err := http.DefaultClient.Do(forged)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	require.Equal(t, http.StatusOK, callback(first.ID, "2"))
+	waitFor(t, "the replacement's invitation", func() bool { return len(gw.messages()) >= 6 })
+	var replacement notify.Message
+	for _, msg := range gw.messages()[5:] {
+		if msg.Kind == "invite" {
+			replacement = msg
+		}
+	}
+	require.NotEmpty(t, replacement.ID, "a replacement was invited")
+	require.NotEqual(t, first.To, replacement.To, "the replacement is someone else")
+	require.Equal(t, http.StatusOK, callback(replacement.ID, "1"))
+
+	var status struct {
+		Sealed    bool   `json:"sealed"`
+		Confirmed int    `json:"confirmed"`
+		Summary   string `json:"summary"`
+	}
+	require.Equal(t, http.StatusOK, c.do("GET", "/api/draws/"+itoa(drawn.DrawID), nil, &status))
+	require.True(t, status.Sealed)
+	require.Equal(t, 1, status.Confirmed)
+	require.True(t, strings.HasPrefix(status.Summary, "已确认1人"), status.Summary)
+	// Names stay sealed until sign-in opens.
+	require.Equal(t, http.StatusForbidden, c.do("POST", "/api/draws/"+itoa(drawn.DrawID)+"/reveal", nil, nil))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -179,3 +179,22 @@ func TestMemberAnswersByStaff(t *testing.T) {
 	require.Zero(t, dead.Total)
 	require.NotNil(t, dead.Items)
 }
+
+func TestStaffActOnlyOnTheirOwnVenuesMembers(t *testing.T) {
+	e := newEnv(t)
+	_, _, members := drawn(t, e)
+	_, err := e.auth.CreateUser(context.Background(), "cli", auth.UserInput{
+		Username: "staff-v2", DisplayName: "合肥副场工作人员", Password: testPassword, Role: string(auth.RoleStaff), VenueCode: "V2"})
+	require.NoError(t, err)
+	other := e.anon(t)
+	other.user = "staff-v2"
+	other.relogin()
+	// members[0] sits at the main venue V1: staff of V2 may neither answer
+	// for nor recuse that expert, and nothing changes.
+	other.fail(http.MethodPost, "/api/members/"+itoa(members[0])+"/answer", map[string]any{"accept": true}, http.StatusForbidden, "forbidden")
+	other.fail(http.MethodPost, "/api/members/"+itoa(members[0])+"/recuse", map[string]any{"reason": "x"}, http.StatusForbidden, "forbidden")
+	staff, _ := e.login(t, "staff", auth.RoleStaff)
+	var res expertpool.AnswerResult
+	staff.call(http.MethodPost, "/api/members/"+itoa(members[0])+"/answer", map[string]any{"accept": true}, http.StatusOK, &res)
+	require.Equal(t, "confirmed", res.State, "the V2 staff's attempts changed nothing")
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
 )
 
@@ -23,6 +24,9 @@ func (s *Server) recordPhoneAnswer(c *gin.Context) {
 	var req phoneAnswerRequest
 	if err := bindJSON(c, &req); err != nil {
 		s.writeError(c, err)
+		return
+	}
+	if !s.ownVenueMember(c, id) {
 		return
 	}
 	res, err := s.p.Pool.RecordPhoneAnswer(c.Request.Context(), me(c).Actor(), id, req.Accept, req.Reason)
@@ -50,6 +54,9 @@ func (s *Server) recuseOnSite(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	if !s.ownVenueMember(c, id) {
+		return
+	}
 	res, err := s.p.Pool.MarkRecusedOnSite(c.Request.Context(), me(c).Actor(), id, req.Reason)
 	if err != nil {
 		s.writeError(c, err)
@@ -67,4 +74,23 @@ func (s *Server) deadLetters(c *gin.Context) {
 		return
 	}
 	writeList(c, list, len(list))
+}
+
+// ownVenueMember lets staff act only on members of their own venue (admins
+// on any); it writes the error and returns false otherwise.
+func (s *Server) ownVenueMember(c *gin.Context, memberID int64) bool {
+	u := me(c)
+	if u.Role != auth.RoleStaff {
+		return true
+	}
+	venue, err := s.p.Pool.MemberVenue(c.Request.Context(), memberID)
+	if err != nil {
+		s.writeError(c, err)
+		return false
+	}
+	if venue != u.VenueCode {
+		s.writeError(c, errForbidden)
+		return false
+	}
+	return true
 }

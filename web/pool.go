@@ -12,6 +12,8 @@ import (
 // ExpertPool is what the API needs of the expert pool;
 // *expertpool.Service satisfies it. Errors are the expertpool sentinels.
 type ExpertPool interface {
+	// MemberVenue returns the venue code of a drawn member (ErrNotFound).
+	MemberVenue(ctx context.Context, memberID int64) (string, error)
 	ListSpecialties(ctx context.Context) ([]expertpool.Specialty, error)
 
 	ListExperts(ctx context.Context, f expertpool.ExpertFilter) ([]expertpool.Expert, int, error)

@@ -128,43 +128,33 @@ func (s *Service) ruleEnabled(rule string) bool {
 }
 
 // funnel counts, rule by rule in funnel order, the experts of q's
-// specialty that each rule excluded. skip are the committee relatives the
-// draw left out; chosen (-1 when not applicable) is how many the joint
-// choice found among the eligible.
-func (s *Service) funnel(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpec, skip map[int64]bool, chosen int) (Funnel, error) {
+// specialty that each rule excluded; q is the scope's i-th quota. skip are
+// the committee relatives the draw left out; chosen (-1 when not
+// applicable) is how many the joint choice found among the eligible.
+func (s *Service) funnel(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpec, i int, skip map[int64]bool, chosen int) (Funnel, error) {
 	f := Funnel{QuotaID: q.ID, VenueCode: q.VenueCode, SpecialtyCode: q.SpecialtyCode, RegionPrefix: q.RegionPrefix,
 		Needed: q.Count}
-	codes, err := sc.subtree(ctx, tx, q.SpecialtyCode)
-	if err != nil {
-		return f, err
-	}
-	region, status, available := s.sqlChecks()
-	lo, hi := regionBounds(q.RegionPrefix)
-	rows, err := tx.Query(ctx, `SELECT e.id, `+region+`, `+status+`, `+available+
-		` FROM expertpool.experts e WHERE `+inSpecialty+` AND $4::date <= $5::date`,
-		codes, lo, hi, sc.firstDay, sc.lastDy)
+	rows, err := tx.Query(ctx, `SELECT DISTINCT d.expert_id FROM expertpool.draw_index d
+		WHERE d.specialty_code IN (SELECT c.code FROM expertpool.specialties c WHERE starts_with(c.code, $1))`, q.SpecialtyCode)
 	if err != nil {
 		return f, fmt.Errorf("funnel of quota %d: %w", q.ID, err)
 	}
 	excluded := map[string]int{}
 	total := 0
+	inRegion := make(map[int64]bool, len(sc.inQuota[i]))
+	for _, id := range sc.inQuota[i] {
+		inRegion[id] = true
+	}
 	var id int64
-	var inRegion, okStatus, isAvailable bool
-	if _, err := pgx.ForEachRow(rows, []any{&id, &inRegion, &okStatus, &isAvailable}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error {
 		total++
 		switch {
-		case !inRegion:
+		case !inRegion[id]:
 			excluded[ruleRegion]++
-		case !okStatus:
-			excluded[ruleStatus]++
-		case !isAvailable:
-			excluded[ruleUnavailable]++
-		case sc.partyRule[id] != "":
-			excluded[sc.partyRule[id]]++
-		case skip[id]:
+		case skip[id] && (sc.idRule[id] == "" || ruleOrder(sc.idRule[id]) > ruleOrder(ruleCommitteeRelative)):
 			excluded[ruleCommitteeRelative]++
-		case sc.keyRule[sc.keys.key(id)] != "":
-			excluded[sc.keyRule[sc.keys.key(id)]]++
+		case sc.idRule[id] != "":
+			excluded[sc.idRule[id]]++
 		}
 		return nil
 	}); err != nil {
@@ -178,7 +168,6 @@ func (s *Service) funnel(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpec,
 		left -= excluded[rule]
 		f.Steps = append(f.Steps, FunnelStep{Rule: rule, Label: s.ruleLabel(rule), Remaining: left, Excluded: excluded[rule]})
 	}
-	f.Steps[0].Remaining, f.Steps[0].Excluded = total, 0
 	if chosen >= 0 && chosen < left {
 		f.Steps = append(f.Steps, FunnelStep{Rule: ruleJoint, Label: s.ruleLabel(ruleJoint), Remaining: chosen, Excluded: left - chosen})
 	}

@@ -1,10 +1,7 @@
 package expertpool
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
-	"hash"
 	"strconv"
 	"time"
 )
@@ -18,28 +15,13 @@ import (
 //     decimal expert id), a blind index: equal for the same expert across
 //     draws (so the month cap and the exclusion constraint on bookings
 //     work) but meaningless without the master key. The key is never sent
-//     to PostgreSQL; keys are computed in Go.
+//     to PostgreSQL; keys are computed in Go, and turned back into ids
+//     only through the in-memory directory of draw_cache.go.
 const expertKeyPurpose = "expert-key"
 
 // expertKey returns the blind index of expert id.
 func (s *Service) expertKey(id int64) []byte {
 	return s.keys.MAC(expertKeyPurpose, []byte(strconv.FormatInt(id, 10)))
-}
-
-// keyer computes blind indexes for many experts quickly: it derives the
-// HMAC key once. A keyer is not safe for concurrent use.
-type keyer struct{ mac hash.Hash }
-
-func (s *Service) newKeyer() *keyer {
-	return &keyer{mac: hmac.New(sha256.New, s.keys.Derive(expertKeyPurpose))}
-}
-
-// key returns the same value as Service.expertKey(id).
-func (k *keyer) key(id int64) string {
-	k.mac.Reset()
-	var buf [20]byte
-	k.mac.Write(strconv.AppendInt(buf[:0], id, 10))
-	return string(k.mac.Sum(nil))
 }
 
 // memberAAD is the associated data sealing a member's expert id.

@@ -93,7 +93,7 @@ func (s *Service) drawAttempt(ctx context.Context, actor string, req DrawRequest
 		return DrawResult{}, err
 	}
 	res := DrawResult{DrawID: p.id, State: "filled", Commitment: draw.Commitment(p.seed)}
-	sc, err := s.loadScope(ctx, tx, req.ProjectID, p.id, req.StartsAt, req.EndsAt)
+	sc, err := s.loadScope(ctx, tx, req.ProjectID, p.id, req.StartsAt, req.EndsAt, p.quotas)
 	if err != nil {
 		return res, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) drawAttempt(ctx context.Context, actor string, req DrawRequest
 	if len(unfilled) > 0 {
 		fe := &FunnelError{DrawID: p.id}
 		for _, i := range unfilled {
-			f, err := s.funnel(ctx, tx, sc, p.quotas[i], nil, len(p.chosen[i]))
+			f, err := s.funnel(ctx, tx, sc, p.quotas[i], i, nil, len(p.chosen[i]))
 			if err != nil {
 				return res, err
 			}
@@ -276,30 +276,24 @@ func seedAAD(drawID int64) []byte {
 func (s *Service) planRoundZero(ctx context.Context, tx pgx.Tx, sc *scope, p *drawPlan) error {
 	n := len(p.quotas)
 	p.candidates, p.conflicts, p.hashes, p.roundIDs = make([][]int64, n), make([][]draw.Pair, n), make([][]byte, n), make([]int64, n)
-	union := map[int64]bool{}
-	var all []int64
-	for i, q := range p.quotas {
-		ids, err := s.eligible(ctx, tx, sc, q, nil)
-		if err != nil {
-			return err
-		}
-		p.candidates[i] = ids
-		for _, id := range ids {
-			if !union[id] {
-				union[id] = true
-				all = append(all, id)
+	for i := range p.quotas {
+		p.candidates[i] = sc.eligible(i, nil)
+	}
+	inAny := func(id int64) bool {
+		for _, c := range p.candidates {
+			if _, ok := slices.BinarySearch(c, id); ok {
+				return true
 			}
 		}
+		return false
 	}
-	pairs, err := s.relativePairs(ctx, tx, all)
+	pairs, err := s.relativePairs(ctx, tx, func(a, b int64) bool { return inAny(a) && inAny(b) })
 	if err != nil {
 		return err
 	}
 	var committee []draw.Pair
 	for _, pr := range pairs {
-		if union[pr[0]] && union[pr[1]] {
-			committee = append(committee, draw.Pair{A: pr[0], B: pr[1]})
-		}
+		committee = append(committee, draw.Pair{A: pr[0], B: pr[1]})
 	}
 	committee = draw.NormalizePairs(committee)
 	pools := make([]draw.Pool, n)
@@ -340,7 +334,6 @@ func (s *Service) planRoundZero(ctx context.Context, tx pgx.Tx, sc *scope, p *dr
 // exclusion constraint comes back as the driver error (see
 // isBookingRace).
 func (s *Service) insertMembers(ctx context.Context, tx pgx.Tx, p *drawPlan) (notified, reserves int, err error) {
-	keys := s.newKeyer()
 	now := s.now().UTC()
 	deadline := now.Add(time.Duration(p.req.AnswerMinutes) * time.Minute)
 	month := monthOf(p.req.StartsAt)
@@ -360,7 +353,7 @@ func (s *Service) insertMembers(ctx context.Context, tx pgx.Tx, p *drawPlan) (no
 			} else {
 				notified++
 			}
-			key := keys.key(expert)
+			key := string(s.expertKey(expert))
 			b.Queue(`INSERT INTO expertpool.members (draw_id, quota_id, round_id, position, reserve, expert_sealed, expert_key,
 				month, state, deadline, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 				p.id, q.ID, p.roundIDs[i], pos, isReserve, s.sealMember(p.id, p.roundIDs[i], pos, expert), []byte(key),

@@ -224,3 +224,36 @@ func step(t *testing.T, f expertpool.Funnel, rule string) expertpool.FunnelStep 
 	t.Fatalf("no funnel step %q in %+v", rule, f.Steps)
 	return expertpool.FunnelStep{}
 }
+
+// TestPoolChangesReachTheNextDraw: the draw keeps each specialty's experts
+// in memory between draws; changes to the pool (a new expert, a move to
+// another province, a specialty withdrawn) must show in the next draw.
+func TestPoolChangesReachTheNextDraw(t *testing.T) {
+	e := newEnv(t, nil)
+	project := e.addProject(t)
+	ids := e.addExperts(t, 7, fixExpert{})
+	ctx := context.Background()
+	day := 0
+	next := func() []int64 {
+		t.Helper()
+		day++
+		res, err := e.svc.CreateDraw(ctx, "user:1", oneVenue(project, sessionStart.Add(time.Duration(day)*24*time.Hour), "A01", "11", 5))
+		require.NoError(t, err)
+		return e.candidates(t, res.DrawID)
+	}
+	require.Len(t, next(), 7)
+
+	added := e.addExpert(t, fixExpert{Specialties: []string{"A0103"}})
+	require.Contains(t, next(), added, "new expert")
+
+	e.exec(t, `UPDATE expertpool.experts SET region = '320102' WHERE id = $1`, ids[0])
+	require.NotContains(t, next(), ids[0], "moved to another province")
+
+	e.exec(t, `DELETE FROM expertpool.expert_specialties WHERE expert_id = $1`, ids[1])
+	require.NotContains(t, next(), ids[1], "specialty withdrawn")
+
+	e.exec(t, `UPDATE expertpool.expert_specialties SET specialty_code = 'C0101' WHERE expert_id = $1`, ids[2])
+	got := next()
+	require.NotContains(t, got, ids[2], "specialty changed")
+	require.Len(t, got, 5)
+}

@@ -47,7 +47,7 @@ func (s *Service) replaceInTx(ctx context.Context, tx pgx.Tx, memberID int64, ac
 		}
 		return nil
 	}
-	sc, err := s.loadScope(ctx, tx, rp.projectID, rp.drawID, rp.start, rp.end)
+	sc, err := s.loadScope(ctx, tx, rp.projectID, rp.drawID, rp.start, rp.end, []quotaSpec{rp.quota})
 	if err != nil {
 		return 0, err
 	}
@@ -65,10 +65,7 @@ func (s *Service) replaceInTx(ctx context.Context, tx pgx.Tx, memberID int64, ac
 	}
 	for range maxReplaceRounds {
 		rp.round++
-		ids, err := s.eligible(ctx, tx, sc, rp.quota, skip)
-		if err != nil {
-			return 0, err
-		}
+		ids := sc.eligible(0, skip)
 		h, err := draw.ListHash(ids, nil)
 		if err != nil {
 			return 0, err
@@ -105,7 +102,7 @@ func (s *Service) replaceInTx(ctx context.Context, tx pgx.Tx, memberID int64, ac
 			}
 			detail["reason"] = "the chosen expert was booked by a concurrent draw; drawing again"
 			records = append(records, audit.Record{Actor: actor, Action: "draw.replace_conflict", Object: drawObject(rp.drawID), Detail: detail})
-			sc.keyRule[sc.keys.key(chosen[0])] = ruleBooked
+			sc.exclude(chosen[0], ruleBooked)
 			continue
 		}
 		if err != nil {
@@ -176,10 +173,7 @@ func (s *Service) promoteReserve(ctx context.Context, tx pgx.Tx, sc *scope, rp *
 	if len(reserves) == 0 {
 		return 0, nil, nil
 	}
-	ok, err := s.sqlEligible(ctx, tx, sc, rp.quota)
-	if err != nil {
-		return 0, nil, err
-	}
+	ok := sc.inQuota[0]
 	var records []audit.Record
 	for _, r := range reserves {
 		expert, err := s.openMember(rp.drawID, r.round, r.pos, r.sealed)
@@ -187,8 +181,7 @@ func (s *Service) promoteReserve(ctx context.Context, tx pgx.Tx, sc *scope, rp *
 			return 0, nil, err
 		}
 		_, inList := slices.BinarySearch(ok, expert)
-		keyRule := sc.keyRule[sc.keys.key(expert)]
-		usable := inList && sc.partyRule[expert] == "" && (keyRule == "" || keyRule == ruleDrawn)
+		usable := inList && (sc.idRule[expert] == "" || sc.idRule[expert] == ruleDrawn)
 		if usable {
 			if _, err := tx.Exec(ctx, "SAVEPOINT promote"); err != nil {
 				return 0, nil, fmt.Errorf("promote reserve %d: %w", r.id, err)
@@ -284,13 +277,13 @@ func (s *Service) committeeRelatives(ctx context.Context, tx pgx.Tx, drawID int6
 	}); err != nil {
 		return nil, fmt.Errorf("committee of draw %d: %w", drawID, err)
 	}
-	pairs, err := s.relativePairs(ctx, tx, committee)
-	if err != nil {
-		return nil, err
-	}
 	in := map[int64]bool{}
 	for _, id := range committee {
 		in[id] = true
+	}
+	pairs, err := s.relativePairs(ctx, tx, func(a, b int64) bool { return in[a] || in[b] })
+	if err != nil {
+		return nil, err
 	}
 	skip := map[int64]bool{}
 	for _, p := range pairs {

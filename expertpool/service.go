@@ -20,6 +20,8 @@ type Service struct {
 	rules Rules
 	now   func() time.Time
 	log   *slog.Logger
+	// drawCache is the draw engine's memory (draw_cache.go).
+	drawCache *drawCache
 }
 
 // Params are what a Service needs.
@@ -52,7 +54,8 @@ func New(p Params) (*Service, error) {
 	case p.Keys == nil:
 		return nil, fmt.Errorf("%w: Keys", ErrMissingParam)
 	}
-	s := &Service{db: p.DB, audit: p.Audit, keys: p.Keys, rules: DefaultRules(), now: p.Now, log: p.Logger}
+	s := &Service{db: p.DB, audit: p.Audit, keys: p.Keys, rules: DefaultRules(), now: p.Now, log: p.Logger,
+		drawCache: newDrawCache()}
 	if p.Rules != nil {
 		if err := p.Rules.Validate(); err != nil {
 			return nil, err

@@ -20,20 +20,20 @@ type drawCache struct {
 }
 
 func newDrawCache() *drawCache {
-	return &drawCache{keys: keyDirectory{byKey: map[[sha256.Size]byte]int64{}}, quotas: quotaLists{m: map[quotaListKey]quotaList{}}}
+	return &drawCache{keys: keyDirectory{byKey: map[[sha256.Size]byte]int64{}, known: map[int64]struct{}{}}, quotas: quotaLists{m: map[quotaListKey]quotaList{}}}
 }
 
 // keyDirectory is the blind-key directory: the expert id behind each blind
-// key, for every expert up to maxID. Eligibility reads the keys of busy
+// key, for the experts seen so far. Eligibility reads the keys of busy
 // experts (at their monthly cap, booked, drawn) from the database and
 // needs their ids; the other way round, keys for every candidate (tens of
 // thousands for a large pool), an HMAC each would dominate the draw. The
 // directory lives only in memory, so the database alone still does not
-// link members to experts. Expert ids only grow, so new experts are added
-// by reading ids above maxID; about 60 bytes per expert.
+// link members to experts. About 80 bytes per expert.
 type keyDirectory struct {
 	mu    sync.RWMutex
 	byKey map[[sha256.Size]byte]int64
+	known map[int64]struct{}
 	maxID int64
 }
 
@@ -55,9 +55,14 @@ func (c *keyDirectory) lookup(keys [][]byte, found map[int]int64) bool {
 	return all
 }
 
-// expertIDs maps blind keys to expert ids (by index into keys). A key no
-// expert has (someone deleted) is left out.
-func (s *Service) expertIDs(ctx context.Context, q pgx.Tx, keys [][]byte) (map[int]int64, error) {
+// expertIDs maps blind keys to expert ids (by index into keys), as far as
+// they belong to experts of candidates (the draw's quota lists) or to
+// experts the directory knew already; other keys do not matter to the
+// draw and are left out. An unknown key makes the directory read the
+// experts added since it last looked (ids only grow) and then add any
+// candidate it still does not know (an insert that committed after a
+// higher id was read, say), so a busy candidate is always recognised.
+func (s *Service) expertIDs(ctx context.Context, q pgx.Tx, keys [][]byte, candidates [][]int64) (map[int]int64, error) {
 	found := make(map[int]int64, len(keys))
 	c := &s.drawCache.keys
 	if c.lookup(keys, found) {
@@ -65,21 +70,32 @@ func (s *Service) expertIDs(ctx context.Context, q pgx.Tx, keys [][]byte) (map[i
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	mac := hmac.New(sha256.New, s.keys.Derive(expertKeyPurpose))
+	var buf [20]byte
+	add := func(id int64) {
+		mac.Reset()
+		mac.Write(strconv.AppendInt(buf[:0], id, 10))
+		c.byKey[[sha256.Size]byte(mac.Sum(nil))] = id
+		c.known[id] = struct{}{}
+	}
 	rows, err := q.Query(ctx, `SELECT id FROM expertpool.experts WHERE id > $1 ORDER BY id`, c.maxID)
 	if err != nil {
 		return nil, fmt.Errorf("blind key directory: %w", err)
 	}
-	mac := hmac.New(sha256.New, s.keys.Derive(expertKeyPurpose))
-	var buf [20]byte
 	var id int64
 	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error {
-		mac.Reset()
-		mac.Write(strconv.AppendInt(buf[:0], id, 10))
-		c.byKey[[sha256.Size]byte(mac.Sum(nil))] = id
+		add(id)
 		c.maxID = id
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("blind key directory: %w", err)
+	}
+	for _, list := range candidates {
+		for _, id := range list {
+			if _, ok := c.known[id]; !ok {
+				add(id)
+			}
+		}
 	}
 	for i, k := range keys {
 		if len(k) != sha256.Size {

@@ -98,13 +98,6 @@ func (s *Service) loadScope(ctx context.Context, tx pgx.Tx, projectID, drawID in
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("eligibility for project %d: %w", projectID, err)
 	}
-	ids, err := s.expertIDs(ctx, tx, busyKeys)
-	if err != nil {
-		return nil, err
-	}
-	for i, id := range ids {
-		sc.exclude(id, busyRules[i])
-	}
 	// The experts of each quota's specialty and region: from memory while
 	// draw_index has not changed, else read (and remembered).
 	var missing []quotaSpec
@@ -127,6 +120,13 @@ func (s *Service) loadScope(ctx context.Context, tx pgx.Tx, projectID, drawID in
 			sc.inQuota[i] = lists[j]
 			s.drawCache.quotas.put(quotaListKey{missing[j].SpecialtyCode, missing[j].RegionPrefix}, version, lists[j])
 		}
+	}
+	ids, err := s.expertIDs(ctx, tx, busyKeys, sc.inQuota)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		sc.exclude(id, busyRules[i])
 	}
 	return sc, nil
 }

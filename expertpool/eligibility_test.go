@@ -229,7 +229,9 @@ func step(t *testing.T, f expertpool.Funnel, rule string) expertpool.FunnelStep 
 // in memory between draws; changes to the pool (a new expert, a move to
 // another province, a specialty withdrawn) must show in the next draw.
 func TestPoolChangesReachTheNextDraw(t *testing.T) {
-	e := newEnv(t, nil)
+	rules := expertpool.DefaultRules()
+	rules.MaxDrawsPerMonth = 0 // five draws from a pool of seven in one month
+	e := newEnv(t, &rules)
 	project := e.addProject(t)
 	ids := e.addExperts(t, 7, fixExpert{})
 	ctx := context.Background()
@@ -256,4 +258,37 @@ func TestPoolChangesReachTheNextDraw(t *testing.T) {
 	got := next()
 	require.NotContains(t, got, ids[2], "specialty changed")
 	require.Len(t, got, 5)
+}
+
+// TestBookedExpertWithAnOlderIDIsRecognised: the draw keeps a directory of
+// blind keys in memory, read by ascending expert id. An expert whose id is
+// below ones the directory has already read (an insert that committed
+// late) must still be recognised as booked.
+func TestBookedExpertWithAnOlderIDIsRecognised(t *testing.T) {
+	e := newEnv(t, nil)
+	project := e.addProject(t)
+	e.addExperts(t, 5, fixExpert{})
+	ctx := context.Background()
+	h := time.Hour
+	_, err := e.svc.CreateDraw(ctx, "user:1", oneVenue(project, sessionStart, "A0101", "11", 5))
+	require.NoError(t, err)
+	_, err = e.svc.CreateDraw(ctx, "user:1", oneVenue(project, sessionStart.Add(h), "A0101", "11", 5))
+	require.ErrorIs(t, err, expertpool.ErrQuotaUnfilled, "everyone booked; the directory has now read the first five")
+
+	late := int64(-1)
+	e.exec(t, `INSERT INTO expertpool.experts (id, name, id_number_sealed, id_number_index, id_number_masked, mobile, region)
+		VALUES ($1, '迟到专家', 'x', 'late-index', '110101********0011', '13900000001', '110101')`, late)
+	e.exec(t, `INSERT INTO expertpool.expert_specialties (expert_id, specialty_code) VALUES ($1, 'A0101')`, late)
+	e.addExperts(t, 4, fixExpert{})
+	// Overlaps the first session: only the late expert and the four new
+	// ones are free, so all five are drawn and booked.
+	d1, err := e.svc.CreateDraw(ctx, "user:1", oneVenue(project, sessionStart.Add(2*h), "A0101", "11", 5))
+	require.NoError(t, err)
+	require.Contains(t, e.candidates(t, d1.DrawID), late)
+
+	// Overlaps d1 only: the first five are free again, the late one is not.
+	d2, err := e.svc.CreateDraw(ctx, "user:1", oneVenue(project, sessionStart.Add(5*h), "A0101", "11", 5))
+	require.NoError(t, err)
+	require.NotContains(t, e.candidates(t, d2.DrawID), late)
+	require.Len(t, e.candidates(t, d2.DrawID), 5)
 }

@@ -2,7 +2,6 @@ package expertpool_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -10,15 +9,6 @@ import (
 	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/stretchr/testify/require"
 )
-
-// skipWithoutReplacement skips a test whose answer needs the draw
-// engine's replacement while that is not implemented yet.
-func skipWithoutReplacement(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skip("needs replaceInTx")
-	}
-}
 
 func memberAuditActions(t *testing.T, e *env, object string) []string {
 	t.Helper()
@@ -93,7 +83,6 @@ func TestDeclineReleasesAndDrawsReplacement(t *testing.T) {
 	ctx := context.Background()
 	m := f.Members[1]
 	res, err := e.svc.Answer(ctx, expertpool.AnswerInput{MemberID: m, Channel: "link", Actor: "expert-link", Reason: "出差在外"})
-	skipWithoutReplacement(t, err)
 	require.NoError(t, err)
 	require.Equal(t, "declined", res.State)
 	require.Equal(t, "declined", memberState(t, e, m))
@@ -117,7 +106,6 @@ func TestExpireDeadlinesReleasesAndReplaces(t *testing.T) {
 
 	e.clock.Set(f.Deadline.Add(time.Minute))
 	n, err = e.svc.ExpireDeadlines(ctx)
-	skipWithoutReplacement(t, err)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Equal(t, "confirmed", memberState(t, e, f.Members[0]), "a confirmed member is kept")
@@ -139,7 +127,6 @@ func TestMarkRecusedOnSite(t *testing.T) {
 	_, err = e.svc.RecordPhoneAnswer(ctx, "user:7", f.Members[0], true, "")
 	require.NoError(t, err)
 	res, err := e.svc.MarkRecusedOnSite(ctx, "user:7", f.Members[0], "现场发现与投标人存在利害关系")
-	skipWithoutReplacement(t, err)
 	require.NoError(t, err)
 	require.Equal(t, "recused", memberState(t, e, f.Members[0]))
 	require.False(t, hasBooking(t, e, f.Members[0]))

@@ -1,6 +1,7 @@
 package expertpool
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -375,7 +376,7 @@ func (s *Service) insertMembers(ctx context.Context, tx pgx.Tx, p *drawPlan) (no
 	}
 	// Book in blind-key order, so concurrent draws take the exclusion
 	// constraint's locks in one order and do not deadlock.
-	slices.SortFunc(books, func(a, b booking) int { return cmpString(a.key, b.key) })
+	slices.SortFunc(books, func(a, b booking) int { return cmp.Compare(a.key, b.key) })
 	members := make([]int64, len(books))
 	bkeys := make([][]byte, len(books))
 	for i, bk := range books {
@@ -393,14 +394,4 @@ func (s *Service) insertMembers(ctx context.Context, tx pgx.Tx, p *drawPlan) (no
 		}
 	}
 	return notified, reserves, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

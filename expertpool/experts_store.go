@@ -2,8 +2,6 @@ package expertpool
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
@@ -43,13 +41,13 @@ type poolQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// idIndexer computes blind indexes of identity numbers with the HMAC key
-// derived once; the result equals keys.MAC(IDIndexPurpose, number). It is
-// not safe for concurrent use.
+// idIndexer computes blind indexes of identity numbers with one reusable
+// HMAC; the result equals keys.MAC(IDIndexPurpose, number). It is not safe
+// for concurrent use.
 type idIndexer struct{ mac hash.Hash }
 
 func (s *Service) newIDIndexer() *idIndexer {
-	return &idIndexer{mac: hmac.New(sha256.New, s.keys.Derive(IDIndexPurpose))}
+	return &idIndexer{mac: s.keys.NewMAC(IDIndexPurpose)}
 }
 
 func (x *idIndexer) index(idNumber string) []byte {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/expertpool/draw"
+	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/jackc/pgx/v5"
 )
@@ -186,7 +187,7 @@ func (s *Service) RevealMembers(ctx context.Context, actor string, drawID int64,
 				Scan(&m.Name, &m.IDNumberMasked, &mobile, &m.Region); err != nil {
 				return fmt.Errorf("expert of member %d: %w", m.MemberID, err)
 			}
-			m.MobileMasked, m.SeatReady = maskMobile(mobile), m.State == "confirmed"
+			m.MobileMasked, m.SeatReady = notify.MaskMobile(mobile), m.State == "confirmed"
 			out = append(out, m)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Record{Actor: actor, Action: "draw.reveal", Object: drawObject(drawID),
@@ -197,14 +198,6 @@ func (s *Service) RevealMembers(ctx context.Context, actor string, drawID int64,
 		return nil, fmt.Errorf("reveal draw %d: %w", drawID, err)
 	}
 	return out, nil
-}
-
-// maskMobile keeps the first 3 and last 4 digits: 138****5678.
-func maskMobile(m string) string {
-	if len(m) != 11 {
-		return "***"
-	}
-	return m[:3] + "****" + m[7:]
 }
 
 // RevealSeed discloses a draw's seed so anyone can replay it: allowed once

@@ -1,6 +1,7 @@
 package draw
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -34,21 +35,11 @@ func NormalizePairs(pairs []Pair) []Pair {
 	}
 	slices.SortFunc(out, func(x, y Pair) int {
 		if x.A != y.A {
-			return cmpInt(x.A, y.A)
+			return cmp.Compare(x.A, y.A)
 		}
-		return cmpInt(x.B, y.B)
+		return cmp.Compare(x.B, y.B)
 	})
 	return slices.Compact(out)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // FlattenPairs lays pairs out as a1, b1, a2, b2, … (how they are stored).

@@ -47,3 +47,17 @@ func TestParseKeyRejectsShortKeysAndDeriveSeparatesPurposes(t *testing.T) {
 	require.Equal(t, k.MAC("idx", []byte("x")), k.MAC("idx", []byte("x")))
 	require.NotEqual(t, k.MAC("idx", []byte("x")), k.MAC("link", []byte("x")))
 }
+
+func TestNewMACMatchesMAC(t *testing.T) {
+	k, err := seal.ParseKey(seal.GenerateKey())
+	require.NoError(t, err)
+	m := k.NewMAC("idx")
+	for _, msg := range []string{"a", "b", "110101199003077777"} {
+		m.Reset()
+		m.Write([]byte(msg))
+		require.Equal(t, k.MAC("idx", []byte(msg)), m.Sum(nil))
+	}
+	d := k.Derive("idx")
+	d[0] ^= 0xff
+	require.NotEqual(t, d, k.Derive("idx"), "callers cannot change the cached key")
+}

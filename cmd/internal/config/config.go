@@ -23,6 +23,9 @@ type Config struct {
 	Secrets    Secrets    `yaml:"secrets"`
 	ExpertPool ExpertPool `yaml:"expertpool"`
 	Notify     Notify     `yaml:"notify"`
+	Room       Room       `yaml:"room"`
+	Media      Media      `yaml:"media"`
+	Cluster    Cluster    `yaml:"cluster"`
 	Demo       Demo       `yaml:"demo"`
 }
 
@@ -95,6 +98,49 @@ type Notify struct {
 	MaxAttempts int `yaml:"max_attempts" doc:"delivery attempts before a message is dead-lettered"`
 }
 
+// Room configures evaluation sessions.
+type Room struct {
+	// FaultBeforeStartMinutes is how long staff may wait for media between
+	// venues that failed before the start, before the tenderer must decide.
+	FaultBeforeStartMinutes int `yaml:"fault_before_start_minutes" doc:"minutes to wait for media that failed before the start (then the tenderer decides)"`
+	// FaultDuringEvalMinutes is how long media that failed during the
+	// evaluation may stay down before the session is aborted and sealed.
+	FaultDuringEvalMinutes int `yaml:"fault_during_eval_minutes" doc:"minutes media may stay down during evaluation before the session is aborted and sealed"`
+	// FaultSweepSeconds is how often expired fault clocks are acted on.
+	FaultSweepSeconds int `yaml:"fault_sweep_seconds" doc:"seconds between checks of the fault clocks (0 leaves them to another node)"`
+}
+
+// Media configures the SFU and the media access tokens.
+type Media struct {
+	// TokenTTLSeconds is how long a media access token is valid.
+	TokenTTLSeconds int `yaml:"token_ttl_seconds" doc:"lifetime of a media access token in seconds"`
+	// UDPAddr is the single UDP address all media goes through (ICE UDP mux).
+	UDPAddr string `yaml:"udp_addr" doc:"host:port of the single UDP port for all media (port 0 picks one)"`
+	// TCPAddr is the ICE-TCP address for venues whose firewall blocks UDP.
+	TCPAddr string `yaml:"tcp_addr" doc:"host:port for ICE over TCP (empty disables)"`
+	// PublicIPs are announced instead of local addresses (1:1 NAT).
+	PublicIPs string `yaml:"public_ips" doc:"comma-separated public IPs announced in ICE candidates (1:1 NAT)"`
+	// STUNURLs are given to clients.
+	STUNURLs string `yaml:"stun_urls" doc:"comma-separated STUN URLs given to clients"`
+	// TURNURLs are given to clients with TURNUsername and TURNCredential.
+	TURNURLs string `yaml:"turn_urls" doc:"comma-separated TURN URLs given to clients"`
+	// TURNUsername is the TURN user name.
+	TURNUsername string `yaml:"turn_username" doc:"TURN user name"`
+	// TURNCredential is the TURN password.
+	TURNCredential string `yaml:"turn_credential" doc:"TURN password" secret:"true"`
+	// BatchSends sends each forwarded packet to all subscribers with one
+	// sendmmsg system call where possible.
+	BatchSends bool `yaml:"batch_sends" doc:"batch outgoing UDP packets with sendmmsg"`
+}
+
+// Cluster configures how several evalroomd nodes share sessions.
+type Cluster struct {
+	// NodeID names this node; empty uses the host name and process id.
+	NodeID string `yaml:"node_id" doc:"this node's name (empty: host name and pid)"`
+	// ClaimTTLSeconds is how long a dead node's sessions stay claimed.
+	ClaimTTLSeconds int `yaml:"claim_ttl_seconds" doc:"seconds before a silent node's sessions may move to another node"`
+}
+
 // Demo configures demo data seeded at start-up (make run).
 type Demo struct {
 	// Seed loads demo data when the pool is empty.
@@ -113,6 +159,9 @@ func Default() Config {
 		Log:        Log{Level: "info", Format: "text"},
 		ExpertPool: ExpertPool{Rules: expertpool.DefaultRules(), DeadlineSweepSeconds: 15},
 		Notify:     Notify{Provider: "log", Workers: 4, MaxAttempts: 8},
+		Room:       Room{FaultBeforeStartMinutes: 120, FaultDuringEvalMinutes: 240, FaultSweepSeconds: 30},
+		Media:      Media{TokenTTLSeconds: 600, UDPAddr: "127.0.0.1:7882", BatchSends: true},
+		Cluster:    Cluster{ClaimTTLSeconds: 15},
 		Demo:       Demo{Experts: 300},
 	}
 }

@@ -1,0 +1,14 @@
+package room
+
+import (
+	"embed"
+
+	"github.com/evalroom/evalroom/internal/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations is the room schema's migration set. Numbering: 0001–0009
+// sessions, rooms, sign-ins and faults.
+var Migrations = migrate.Set{Schema: "room", FS: migrationFS, Dir: "migrations"}

@@ -1,0 +1,231 @@
+package sfu
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// downTrack forwards one published track to one subscriber. It is the
+// webrtc.TrackLocal bound to the subscriber's sender: it picks the layer,
+// switches layers on keyframes, and rewrites SSRC, payload type, sequence
+// numbers and timestamps so the subscriber sees one continuous stream.
+type downTrack struct {
+	sub   *Participant
+	pub   *pubTrack
+	video bool
+	clock uint32
+
+	mu       sync.Mutex
+	sender   *webrtc.RTPSender
+	bound    bool
+	ssrc     uint32
+	pt       uint8
+	writer   webrtc.TrackLocalWriter
+	levelID  uint8
+	req      int  // requested quality (layer index)
+	shift    int  // layers dropped for congestion
+	paused   bool // paused by the subscriber
+	want     int  // layer to forward, -1 none
+	current  int  // layer being forwarded, -1 none
+	startSeq uint16
+	seqOff   uint16
+	tsOff    uint32
+	lastSeq  uint16
+	lastTS   uint32
+	lastAt   time.Time
+	started  bool
+	packets  uint32
+	octets   uint32
+	hdr      rtp.Header // scratch, reused for every packet
+}
+
+func newDownTrack(sub *Participant, pub *pubTrack) *downTrack {
+	return &downTrack{sub: sub, pub: pub, video: pub.kind == webrtc.RTPCodecTypeVideo, clock: pub.codec.ClockRate,
+		req: maxLayers - 1, want: -1, current: -1}
+}
+
+// ID is the published track's id.
+func (d *downTrack) ID() string { return d.pub.id }
+
+// RID is empty: a subscriber receives one layer.
+func (d *downTrack) RID() string { return "" }
+
+// StreamID is the publishing participant's id.
+func (d *downTrack) StreamID() string { return d.pub.owner.id }
+
+// Kind is the published track's kind.
+func (d *downTrack) Kind() webrtc.RTPCodecType { return d.pub.kind }
+
+// Bind is called by pion when the subscriber's sender starts.
+func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	var chosen *webrtc.RTPCodecParameters
+	for _, c := range ctx.CodecParameters() {
+		if strings.EqualFold(c.MimeType, d.pub.codec.MimeType) {
+			if chosen == nil || (fmtpMatch(c.SDPFmtpLine, d.pub.codec.SDPFmtpLine) &&
+				!fmtpMatch(chosen.SDPFmtpLine, d.pub.codec.SDPFmtpLine)) {
+				c := c
+				chosen = &c
+			}
+		}
+	}
+	if chosen == nil {
+		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+	}
+	var levelID uint8
+	for _, e := range ctx.HeaderExtensions() {
+		if e.URI == AudioLevelURI {
+			levelID = uint8(e.ID)
+		}
+	}
+	d.mu.Lock()
+	d.bound, d.ssrc, d.pt, d.writer, d.levelID = true, uint32(ctx.SSRC()), uint8(chosen.PayloadType), ctx.WriteStream(), levelID
+	d.current = -1
+	d.mu.Unlock()
+	d.reselect()
+	return *chosen, nil
+}
+
+// Unbind is called by pion when the sender stops.
+func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.bound, d.writer = false, nil
+	return nil
+}
+
+// setPreference applies a subscriber's "subscribe" request.
+func (d *downTrack) setPreference(layer int, paused bool) {
+	d.mu.Lock()
+	d.req = layer
+	if paused != d.paused {
+		d.paused = paused
+		d.current = -1 // resume on a keyframe
+	}
+	d.mu.Unlock()
+	d.reselect()
+}
+
+// setShift applies the subscriber's congestion state; it reports whether
+// anything changed.
+func (d *downTrack) setShift(shift int) {
+	d.mu.Lock()
+	changed := d.shift != shift
+	d.shift = shift
+	d.mu.Unlock()
+	if changed {
+		d.reselect()
+	}
+}
+
+// reselect recomputes the layer to forward and asks for a keyframe when
+// the forwarded layer must change.
+func (d *downTrack) reselect() {
+	avail := d.pub.available()
+	d.mu.Lock()
+	want := resolveLayer(avail, max(0, d.req-d.shift))
+	if d.current >= 0 && !avail[d.current] {
+		d.current = -1
+	}
+	d.want = want
+	needKey := d.video && d.bound && !d.paused && want >= 0 && want != d.current
+	d.mu.Unlock()
+	if needKey {
+		if l := d.pub.layer(want); l != nil {
+			l.wantKey.Store(true)
+			l.requestKeyframe(d.sub.srv.now())
+		}
+	}
+}
+
+// forward writes one packet of layer l to the subscriber when l is the
+// layer being forwarded, or switches to l on a keyframe when l is the
+// wanted layer. level is the packet's audio level extension, if any.
+func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool, level []byte, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.bound || d.paused {
+		return
+	}
+	if d.current != l.idx {
+		if d.want != l.idx || (d.video && !key) {
+			return
+		}
+		d.switchTo(l.idx, h, now)
+	}
+	if int16(h.SequenceNumber-d.startSeq) < 0 {
+		return // sent before the switch to this layer
+	}
+	seq, ts := h.SequenceNumber+d.seqOff, h.Timestamp+d.tsOff
+	o := &d.hdr
+	o.Version, o.Padding, o.Marker, o.PayloadType = 2, h.Padding, h.Marker, d.pt
+	o.SequenceNumber, o.Timestamp, o.SSRC = seq, ts, d.ssrc
+	o.CSRC = o.CSRC[:0]
+	o.Extension, o.Extensions = false, o.Extensions[:0]
+	if d.levelID != 0 && len(level) > 0 {
+		_ = o.SetExtension(d.levelID, level)
+	}
+	if _, err := d.writer.WriteRTP(o, payload); err != nil {
+		return
+	}
+	if !d.started || int16(seq-d.lastSeq) > 0 {
+		d.lastSeq, d.lastTS, d.lastAt, d.started = seq, ts, now, true
+	}
+	d.packets++
+	d.octets += uint32(len(payload))
+}
+
+// switchTo starts forwarding layer idx from packet h, continuing the
+// sequence numbers and advancing the timestamp by the time elapsed since
+// the last packet sent.
+func (d *downTrack) switchTo(idx int, h *rtp.Header, now time.Time) {
+	if d.started {
+		ticks := uint32(now.Sub(d.lastAt).Seconds() * float64(d.clock))
+		if ticks == 0 {
+			ticks = 1
+		}
+		d.seqOff = d.lastSeq + 1 - h.SequenceNumber
+		d.tsOff = d.lastTS + ticks - h.Timestamp
+	}
+	d.current, d.startSeq = idx, h.SequenceNumber
+}
+
+// sendSenderReport forwards the publisher's NTP↔RTP mapping of layer l
+// (RFC 3550 §6.4.1) to the subscriber when l is being forwarded.
+func (d *downTrack) sendSenderReport(l *upLayer, ntp uint64, rtpTime uint32) {
+	d.mu.Lock()
+	if !d.bound || d.current != l.idx || !d.started {
+		d.mu.Unlock()
+		return
+	}
+	sr := &rtcp.SenderReport{SSRC: d.ssrc, NTPTime: ntp, RTPTime: rtpTime + d.tsOff,
+		PacketCount: d.packets, OctetCount: d.octets}
+	d.mu.Unlock()
+	_ = d.sub.pc.WriteRTCP([]rtcp.Packet{sr})
+}
+
+// readRTCP reads the subscriber's RTCP for this track (which also drives
+// the NACK responder) and forwards keyframe requests to the publisher.
+func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pk := range pkts {
+			switch pk.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				d.mu.Lock()
+				cur := d.current
+				d.mu.Unlock()
+				if l := d.pub.layer(cur); l != nil {
+					l.requestKeyframe(d.sub.srv.now())
+				}
+			}
+		}
+	}
+}

@@ -32,6 +32,7 @@ commands:
   user add               create a user (password read from stdin)
   draw verify            replay a revealed draw and check it
   config-doc             print the configuration reference (Markdown)
+  loadtest               publish and watch synthetic media on a running server (WHIP/WHEP)
 `
 
 func main() {
@@ -60,6 +61,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return cmdMigrate(ctx, args[1:], stdout, environ)
 	case "config-doc":
 		return cmdConfigDoc(stdout)
+	case "loadtest":
+		return cmdLoadtest(ctx, args[1:], stdout, environ)
 	case "user":
 		if len(args) > 1 && args[1] == "add" {
 			return cmdUserAdd(ctx, args[2:], stdin, stdout, environ)

@@ -55,6 +55,9 @@ func (s *Service) RecuseOnSite(ctx context.Context, actor Actor, sessionID, memb
 	}
 	found := false
 	for _, m := range members {
+		if m.MemberID == memberID && m.State == "recused" {
+			return Recusal{}, fmt.Errorf("%w: 该专家已登记回避", ErrConflict)
+		}
 		found = found || m.MemberID == memberID
 	}
 	if !found {

@@ -147,6 +147,9 @@ func (s *Service) venueMember(ctx context.Context, actor string, sess Session, v
 		if m.MemberID != memberID {
 			continue
 		}
+		if m.State == "recused" {
+			return Member{}, fmt.Errorf("%w: 该专家已回避，不能签到", ErrInvalid)
+		}
 		if !m.SeatReady {
 			return Member{}, fmt.Errorf("%w: 该专家尚未确认参加（状态：%s），不能签到", ErrInvalid, m.State)
 		}

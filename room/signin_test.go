@@ -150,5 +150,5 @@ func TestRecuseOnSite(t *testing.T) {
 	_, err = e.svc.RecuseOnSite(ctx, staffHF, s.ID, chen, "利害关系")
 	require.NoError(t, err)
 	_, err = e.svc.RecuseOnSite(ctx, admin, s.ID, chen, "再次回避")
-	require.ErrorIs(t, err, room.ErrInvalid, "a recused member is no longer on the committee")
+	require.ErrorIs(t, err, room.ErrInvalid, "the in-test committee no longer lists a recused member")
 }

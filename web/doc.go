@@ -12,11 +12,15 @@
 //
 // Every route needs a logged-in user with a suitable role except login,
 // the health checks, the OpenAPI document, the experts' confirmation pages
-// (authorised by their signed link) and the gateway callback (authorised by
-// its HMAC signature).
+// (authorised by their signed link), the gateway callback (authorised by
+// its HMAC signature), the device-token route (authorised by the edge
+// recorder's Ed25519 signature) and the SFU mounted under /media/
+// (authorised by media tokens, which logged-in users get from
+// POST /api/sessions/{id}/media-token).
 //
 // CSRF: the session cookie is SameSite=Lax, and every unsafe request
-// (POST, PUT, PATCH, DELETE) under /api/ except the gateway callback must
+// (POST, PUT, PATCH, DELETE) under /api/ except the gateway callback and
+// the device-token route must
 // carry the header "X-Requested-With" (any value). Browsers do not let
 // another origin set that header without a CORS preflight, which this
 // server never grants, so a forged cross-site form or fetch is refused

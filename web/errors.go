@@ -8,6 +8,7 @@ import (
 
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/expertpool/notify"
+	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
 )
@@ -60,6 +61,13 @@ var mappings = []mapping{
 	{expertpool.ErrBadSignature, http.StatusUnauthorized, "bad_signature", "链接或签名无效、已过期或已被使用"},
 	{expertpool.ErrAnswerClosed, http.StatusConflict, "answer_closed", "该邀请已不再接受答复"},
 	{notify.ErrBadSignature, http.StatusUnauthorized, "bad_signature", "签名无效、已过期或已被使用"},
+	{room.ErrInvalid, http.StatusUnprocessableEntity, "invalid", "输入无效"},
+	{room.ErrNotFound, http.StatusNotFound, "not_found", "未找到"},
+	{room.ErrConflict, http.StatusConflict, "conflict", "与已有数据冲突"},
+	{room.ErrForbidden, http.StatusForbidden, "forbidden", "无权执行此操作"},
+	{room.ErrPhase, http.StatusConflict, "phase", "当前评标阶段不允许此操作"},
+	{room.ErrBadSignature, http.StatusUnauthorized, "bad_signature", "设备签名无效"},
+	{room.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "服务暂不可用"},
 	{auth.ErrInvalid, http.StatusUnprocessableEntity, "invalid", "输入无效"},
 	{auth.ErrNotFound, http.StatusNotFound, "not_found", "用户不存在"},
 	{auth.ErrConflict, http.StatusConflict, "conflict", "用户名已存在"},

@@ -16,6 +16,10 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 var public = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /api/openapi.yaml": true, "POST /api/login": true,
 	"GET /confirm": true, "POST /confirm": true, "POST /api/gateway/callback": true,
+	// Authorised by the recorder's signature and, under /media, by media tokens.
+	"POST /api/devices/token": true, "GET /media/ws": true,
+	"POST /media/whip": true, "PATCH /media/whip/:id": true, "DELETE /media/whip/:id": true,
+	"POST /media/whep": true, "PATCH /media/whep/:id": true, "DELETE /media/whep/:id": true,
 }
 
 // TestEveryRouteNeedsLogin sends every registered non-public route without

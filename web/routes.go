@@ -39,4 +39,10 @@ func (s *Server) routes() {
 	in.GET("/audit/verify", s.requireRole(auditReaders...), s.verifyAudit)
 
 	s.poolRoutes(e, in)
+	s.sessionRoutes(in)
+
+	// Public: authorised by the recorder's signature, and the SFU by its
+	// media tokens.
+	e.POST("/api/devices/token", s.deviceToken)
+	s.mediaRoutes(e)
 }

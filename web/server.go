@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/room/token"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
 )
@@ -54,6 +55,16 @@ type Params struct {
 	// (*expertpool.Notifier); nil means the server verifies them itself
 	// with GatewaySecret.
 	Callbacks CallbackHandler
+	// Sessions keeps evaluation sessions (*room.Service); nil makes the
+	// session routes answer 503.
+	Sessions Sessions
+	// Tokens mints media tokens; nil makes the token routes answer 503.
+	Tokens *token.Authority
+	// Media is the SFU's HTTP handler, mounted at /media/ (prefix
+	// stripped): /media/ws, /media/whip, /media/whep. Nil answers 503.
+	Media http.Handler
+	// ICEServers are the STUN/TURN servers handed out with media tokens.
+	ICEServers []ICEServer
 	// Checks are pinged by /readyz, by name (e.g. "postgres", "redis").
 	Checks map[string]Pinger
 	// SecureCookies marks the session cookie Secure (set behind HTTPS).

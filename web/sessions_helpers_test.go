@@ -96,7 +96,7 @@ func newSessionEnv(t *testing.T) *sessionEnv {
 		Auth: store, Audit: log, Pool: pool, GatewaySecret: gatewaySecret,
 		Sessions: rooms, Tokens: tokens, Media: media,
 		ICEServers: []web.ICEServer{{URLs: []string{"stun:stun.example.org:3478"}}, {URLs: []string{"turn:turn.example.org:3478"}, Username: "u", Credential: "p"}},
-		Logger: quiet, Now: clock.Now,
+		Logger:     quiet, Now: clock.Now,
 	})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())

@@ -205,7 +205,12 @@ func (d *downTrack) sendSenderReport(l *upLayer, ntp uint64, rtpTime uint32) {
 	sr := &rtcp.SenderReport{SSRC: d.ssrc, NTPTime: ntp, RTPTime: rtpTime + d.tsOff,
 		PacketCount: d.packets, OctetCount: d.octets}
 	d.mu.Unlock()
-	_ = d.sub.pc.WriteRTCP([]rtcp.Packet{sr})
+	d.sub.mu.Lock()
+	c := d.sub.sub
+	d.sub.mu.Unlock()
+	if c != nil {
+		_ = c.pc.WriteRTCP([]rtcp.Packet{sr})
+	}
 }
 
 // readRTCP reads the subscriber's RTCP for this track (which also drives

@@ -365,3 +365,16 @@ func (p *peer) publish(t *testing.T, m *media) {
 	m.setLevel(senders[1])
 	m.start(t)
 }
+
+// newExpiredToken mints with an authority whose clock is two hours back.
+func newExpiredToken(t *testing.T) (string, error) {
+	t.Helper()
+	old, err := token.New(testKey, time.Hour, func() time.Time { return time.Now().Add(-2 * time.Hour) })
+	if err != nil {
+		return "", err
+	}
+	c := evaluator("user:99", "1")
+	c.Session = "1"
+	tok, _, err := old.Mint(c)
+	return tok, err
+}

@@ -3,21 +3,23 @@ package sfu
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
-// attach subscribes p to t. With addTrack (WHEP) the track takes one of
-// the transceivers the client offered; otherwise a send-only transceiver
-// is added and the server renegotiates.
+// attach subscribes p to t on p's subscriber connection. With addTrack
+// (WHEP) the track takes one of the transceivers the client offered;
+// otherwise a send-only transceiver is added and the server renegotiates.
 func (p *Participant) attach(t *pubTrack, addTrack bool) {
 	if !p.claims.Grants.Subscribe || t.owner == p {
 		return
 	}
 	p.mu.Lock()
-	if p.closed || p.downs[t.id] != nil {
+	c := p.sub
+	if p.closed || c == nil || p.downs[t.id] != nil {
 		p.mu.Unlock()
 		return
 	}
@@ -25,15 +27,19 @@ func (p *Participant) attach(t *pubTrack, addTrack bool) {
 	p.downs[t.id] = d
 	p.mu.Unlock()
 
-	p.sigMu.Lock()
+	c.mu.Lock()
 	var sender *webrtc.RTPSender
 	var err error
 	if addTrack {
-		sender, err = p.pc.AddTrack(d)
+		sender, err = c.pc.AddTrack(d)
 	} else {
 		var tr *webrtc.RTPTransceiver
-		tr, err = p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		tr, err = c.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err == nil {
+			c.mids++
+			if merr := tr.SetMid("s" + strconv.Itoa(c.mids)); merr != nil {
+				p.log.Debug("set mid", "err", merr)
+			}
 			if perr := tr.SetCodecPreferences(t.codecPreferences()); perr != nil {
 				p.log.Debug("codec preferences", "err", perr)
 			}
@@ -41,7 +47,7 @@ func (p *Participant) attach(t *pubTrack, addTrack bool) {
 		}
 	}
 	if err != nil {
-		p.sigMu.Unlock()
+		c.mu.Unlock()
 		p.mu.Lock()
 		delete(p.downs, t.id)
 		p.mu.Unlock()
@@ -57,9 +63,9 @@ func (p *Participant) attach(t *pubTrack, addTrack bool) {
 		d.readRTCP(sender)
 	}()
 	if !addTrack {
-		p.negotiateLocked()
+		p.negotiateLocked(c)
 	}
-	p.sigMu.Unlock()
+	c.mu.Unlock()
 	t.addDown(d)
 	p.noteWatch(t.owner.claims.Room)
 }
@@ -69,50 +75,50 @@ func (p *Participant) detach(t *pubTrack) {
 	p.mu.Lock()
 	d := p.downs[t.id]
 	delete(p.downs, t.id)
-	closed := p.closed
+	closed, c := p.closed, p.sub
 	p.mu.Unlock()
 	if d == nil {
 		return
 	}
 	t.removeDown(d)
-	if closed {
+	if closed || c == nil {
 		return
 	}
 	d.mu.Lock()
 	sender := d.sender
 	d.mu.Unlock()
-	p.sigMu.Lock()
-	defer p.sigMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if sender != nil {
-		if err := p.pc.RemoveTrack(sender); err != nil {
+		if err := c.pc.RemoveTrack(sender); err != nil {
 			p.log.Debug("remove track", "err", err)
 			return
 		}
 	}
-	p.negotiateLocked()
+	p.negotiateLocked(c)
 }
 
-// negotiateLocked sends a server offer, or remembers to send one when the
-// last offer has not been answered yet. p.sigMu must be held.
-func (p *Participant) negotiateLocked() {
+// negotiateLocked sends a server offer on c, or remembers to send one
+// when the last offer has not been answered yet. c.mu must be held.
+func (p *Participant) negotiateLocked(c *conn) {
 	if !p.sig.renegotiates() || p.isClosed() {
 		return
 	}
-	if p.negotiating || p.pc.SignalingState() != webrtc.SignalingStateStable {
-		p.pending = true
+	if c.negotiating || c.pc.SignalingState() != webrtc.SignalingStateStable {
+		c.pending = true
 		return
 	}
-	p.pending = false
-	offer, err := p.pc.CreateOffer(nil)
+	c.pending = false
+	offer, err := c.pc.CreateOffer(nil)
 	if err == nil {
-		err = p.pc.SetLocalDescription(offer)
+		err = c.pc.SetLocalDescription(offer)
 	}
 	if err != nil {
 		p.log.Warn("create offer", "err", err)
 		return
 	}
-	p.negotiating = true
-	p.send(Message{Type: TypeOffer, SDP: offer.SDP})
+	c.negotiating = true
+	p.send(Message{Type: TypeOffer, Target: c.target, SDP: offer.SDP})
 }
 
 // checkOffer parses a client offer and refuses one that sends media from
@@ -146,41 +152,37 @@ func (p *Participant) checkOffer(raw string) error {
 	return nil
 }
 
-// answer applies a client offer and returns the server's answer. With
-// gather it waits until ICE gathering has finished, so the answer holds
-// every candidate (WHIP, WHEP). before, when set, runs between applying
-// the offer and answering (WHEP attaches its tracks there).
-func (p *Participant) answer(ctx context.Context, raw string, gather bool, before func()) (string, error) {
+// answer applies a client offer on c and returns the server's answer.
+// With gather it waits until ICE gathering has finished, so the answer
+// holds every candidate (WHIP, WHEP). before, when set, runs between
+// applying the offer and answering (WHEP attaches its tracks there).
+func (p *Participant) answer(ctx context.Context, c *conn, raw string, gather bool, before func()) (string, error) {
 	if err := p.checkOffer(raw); err != nil {
 		return "", err
 	}
-	p.sigMu.Lock()
-	defer p.sigMu.Unlock()
-	if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		// Glare: the server gives way and offers again after answering.
-		if err := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			return "", fmt.Errorf("%w: rollback: %v", ErrProtocol, err)
-		}
-		p.negotiating, p.pending = false, true
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.pc.SignalingState(); st != webrtc.SignalingStateStable {
+		return "", fmt.Errorf("%w: offer in state %s", ErrProtocol, st)
 	}
-	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: raw}); err != nil {
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: raw}); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	p.rememberUfrag(raw)
+	c.ufrag = iceUfrag(raw)
 	if before != nil {
-		p.sigMu.Unlock()
+		c.mu.Unlock()
 		before()
-		p.sigMu.Lock()
+		c.mu.Lock()
 	}
-	ans, err := p.pc.CreateAnswer(nil)
+	ans, err := c.pc.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
 	}
-	done := webrtc.GatheringCompletePromise(p.pc)
-	if err := p.pc.SetLocalDescription(ans); err != nil {
+	done := webrtc.GatheringCompletePromise(c.pc)
+	if err := c.pc.SetLocalDescription(ans); err != nil {
 		return "", fmt.Errorf("%w: answer: %v", ErrBadSDP, err)
 	}
-	if err := p.flushCandidates(); err != nil {
+	if err := c.flushCandidates(); err != nil {
 		return "", err
 	}
 	if gather {
@@ -189,48 +191,56 @@ func (p *Participant) answer(ctx context.Context, raw string, gather bool, befor
 		case <-ctx.Done():
 			return "", ctx.Err()
 		}
-		return p.pc.LocalDescription().SDP, nil
+		return c.pc.LocalDescription().SDP, nil
 	}
 	return ans.SDP, nil
 }
 
-// handleOffer answers a client offer on the WebSocket, then sends any
-// server offer that waited.
+// handleOffer answers a client offer on the publisher connection.
 func (p *Participant) handleOffer(ctx context.Context, raw string) error {
-	ans, err := p.answer(ctx, raw, false, nil)
+	if err := p.checkOffer(raw); err != nil {
+		return err
+	}
+	c, err := p.publisherConn()
 	if err != nil {
 		return err
 	}
-	p.send(Message{Type: TypeAnswer, SDP: ans})
-	p.sigMu.Lock()
-	if p.pending {
-		p.negotiateLocked()
+	ans, err := p.answer(ctx, c, raw, false, nil)
+	if err != nil {
+		return err
 	}
-	p.sigMu.Unlock()
+	p.send(Message{Type: TypeAnswer, Target: TargetPublisher, SDP: ans})
 	return nil
 }
 
-// handleAnswer applies the client's answer to the last server offer.
+// handleAnswer applies the client's answer to the last server offer on
+// the subscriber connection.
 func (p *Participant) handleAnswer(raw string) error {
-	p.sigMu.Lock()
-	defer p.sigMu.Unlock()
-	if !p.negotiating || p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+	p.mu.Lock()
+	c := p.sub
+	p.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("%w: answer without an offer", ErrProtocol)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.negotiating || c.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
 		return fmt.Errorf("%w: answer without an offer", ErrProtocol)
 	}
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(raw); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: raw}); err != nil {
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: raw}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	p.rememberUfrag(raw)
-	p.negotiating = false
-	if err := p.flushCandidates(); err != nil {
+	c.ufrag = iceUfrag(raw)
+	c.negotiating = false
+	if err := c.flushCandidates(); err != nil {
 		return err
 	}
-	if p.pending {
-		p.negotiateLocked()
+	if c.pending {
+		p.negotiateLocked(c)
 	}
 	return nil
 }
@@ -239,59 +249,73 @@ func (p *Participant) handleAnswer(raw string) error {
 // description.
 const maxQueuedCandidates = 64
 
-// handleCandidate adds a trickled remote candidate. A candidate naming
-// another ICE username fragment belongs to another session and is
-// refused.
-func (p *Participant) handleCandidate(c webrtc.ICECandidateInit) error {
-	if c.Candidate == "" {
+// handleCandidate adds a trickled remote candidate to the connection it
+// names. A candidate for another ICE username fragment belongs to another
+// session and is refused.
+func (p *Participant) handleCandidate(target string, cand webrtc.ICECandidateInit) error {
+	if cand.Candidate == "" {
 		return nil // end of candidates
 	}
-	p.sigMu.Lock()
-	defer p.sigMu.Unlock()
-	if p.pc.RemoteDescription() == nil {
-		if len(p.candidates) >= maxQueuedCandidates {
+	p.mu.Lock()
+	c := p.sub
+	if target == TargetPublisher {
+		c = p.pub
+	}
+	p.mu.Unlock()
+	if c == nil && target == TargetPublisher {
+		if !p.claims.Grants.Publish {
+			return nil // its offer will be refused
+		}
+		// The candidate overtook the offer.
+		var err error
+		if c, err = p.publisherConn(); err != nil {
+			return err
+		}
+	}
+	if c == nil {
+		return fmt.Errorf("%w: no %s connection", ErrBadCandidate, target)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pc.RemoteDescription() == nil {
+		if len(c.candidates) >= maxQueuedCandidates {
 			return fmt.Errorf("%w: too many candidates before the offer", ErrProtocol)
 		}
-		p.candidates = append(p.candidates, c)
+		c.candidates = append(c.candidates, cand)
 		return nil
 	}
-	return p.addCandidateLocked(c)
+	return c.addCandidateLocked(cand)
 }
 
-func (p *Participant) addCandidateLocked(c webrtc.ICECandidateInit) error {
-	p.mu.Lock()
-	ufrag := p.remoteUfrg
-	p.mu.Unlock()
-	if c.UsernameFragment != nil && *c.UsernameFragment != "" && ufrag != "" && *c.UsernameFragment != ufrag {
+func (c *conn) addCandidateLocked(cand webrtc.ICECandidateInit) error {
+	if u := cand.UsernameFragment; u != nil && *u != "" && c.ufrag != "" && *u != c.ufrag {
 		return fmt.Errorf("%w: candidate for another ICE session", ErrBadCandidate)
 	}
-	if err := p.pc.AddICECandidate(c); err != nil {
+	if err := c.pc.AddICECandidate(cand); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadCandidate, err)
 	}
 	return nil
 }
 
-func (p *Participant) flushCandidates() error {
-	queued := p.candidates
-	p.candidates = nil
-	for _, c := range queued {
-		if err := p.addCandidateLocked(c); err != nil {
+func (c *conn) flushCandidates() error {
+	queued := c.candidates
+	c.candidates = nil
+	for _, cand := range queued {
+		if err := c.addCandidateLocked(cand); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// rememberUfrag keeps the remote ICE username fragment of raw.
-func (p *Participant) rememberUfrag(raw string) {
+// iceUfrag returns the first ICE username fragment in an SDP.
+func iceUfrag(raw string) string {
 	for _, line := range strings.Split(raw, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-ufrag:"); ok {
-			p.mu.Lock()
-			p.remoteUfrg = v
-			p.mu.Unlock()
-			return
+			return v
 		}
 	}
+	return ""
 }
 
 // handleSubscribe applies a "subscribe" message.

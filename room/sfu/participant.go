@@ -38,7 +38,6 @@ type Participant struct {
 	claims   token.Claims
 	log      *slog.Logger
 	joinedAt time.Time
-	pc       *webrtc.PeerConnection
 	sig      signaler
 	via      string // "ws", "whip", "whep"
 	auto     bool   // subscribes to every track published in the session
@@ -50,18 +49,13 @@ type Participant struct {
 	ready   bool
 	backlog []Message
 
-	mu         sync.Mutex
-	published  map[*webrtc.RTPReceiver]*pubTrack
-	downs      map[string]*downTrack
-	closed     bool
-	liveVideo  int
-	watchFrom  map[string]time.Time
-	remoteUfrg string
-
-	sigMu       sync.Mutex
-	negotiating bool
-	pending     bool
-	candidates  []webrtc.ICECandidateInit
+	mu        sync.Mutex
+	pub, sub  *conn // publisher and subscriber connections, either may be nil
+	published map[*webrtc.RTPReceiver]*pubTrack
+	downs     map[string]*downTrack
+	closed    bool
+	liveVideo int
+	watchFrom map[string]time.Time
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -95,30 +89,19 @@ func (s *Server) admit(ctx context.Context, c token.Claims, via string, sig sign
 		s.dropSession(sess)
 		return nil, nil, errors.Join(ErrAudit, err)
 	}
-	api, err := s.newAPI(func(e cc.BandwidthEstimator) { p.bwe.Store(&e) })
+	// WHIP has only a publisher connection, WHEP only a subscriber one;
+	// a WebSocket client gets its publisher connection with its first
+	// offer.
+	switch {
+	case via == "whip":
+		p.pub, err = p.newConn(TargetPublisher)
+	case via == "whep" || c.Grants.Subscribe:
+		p.sub, err = p.newConn(TargetSubscriber)
+	}
 	if err != nil {
 		s.dropSession(sess)
 		return nil, nil, err
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		s.dropSession(sess)
-		return nil, nil, err
-	}
-	p.pc = pc
-	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c == nil || !sig.renegotiates() {
-			return
-		}
-		init := c.ToJSON()
-		p.send(Message{Type: TypeCandidate, Candidate: &init})
-	})
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateFailed {
-			s.goOwned(func() { p.close() })
-		}
-	})
-	pc.OnTrack(p.onTrack)
 	return p, nil, nil
 }
 
@@ -232,8 +215,10 @@ func (p *Participant) close() {
 		for _, d := range downs {
 			d.pub.removeDown(d)
 		}
-		if err := p.pc.Close(); err != nil {
-			p.log.Debug("close peer connection", "err", err)
+		for _, c := range p.conns() {
+			if err := c.pc.Close(); err != nil {
+				p.log.Debug("close peer connection", "target", c.target, "err", err)
+			}
 		}
 		p.wg.Wait()
 		p.sig.close(nil)

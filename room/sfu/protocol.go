@@ -7,17 +7,26 @@ package sfu
 // session, or a request the token does not grant is answered with an
 // "error" message and the connection is closed; nobody else notices.
 //
+// A client has up to two peer connections, so that offers never cross:
+// the publisher connection ("target":"publisher"), on which the client
+// offers the tracks it sends and the server answers, and the subscriber
+// connection ("target":"subscriber"), on which the server offers the
+// tracks the client receives (again whenever tracks come and go) and the
+// client answers. The server sends no new subscriber offer before the
+// last one was answered.
+//
 // Client → server:
 //
 //	{"type":"join","token":"<media token>","session":"<optional: must match the token>"}
 //	    First message, within 10 s. Answered by "joined", "redirect" or "error".
 //	{"type":"offer","sdp":"..."}
-//	    The client's offer (to publish tracks). Answered by "answer". A client
-//	    without the publish grant whose offer sends media is refused.
-//	{"type":"answer","sdp":"..."}
-//	    The answer to a server "offer".
-//	{"type":"candidate","candidate":{"candidate":"candidate:...","sdpMid":"0",
-//	    "sdpMLineIndex":0,"usernameFragment":"..."}}
+//	    Publisher connection offer. Answered by "answer" (target publisher).
+//	    An offer that sends media without the publish grant is refused
+//	    (error "forbidden", then close).
+//	{"type":"answer","target":"subscriber","sdp":"..."}
+//	    The answer to the server's last subscriber offer.
+//	{"type":"candidate","target":"publisher|subscriber","candidate":{"candidate":"candidate:...",
+//	    "sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"..."}}
 //	    A trickled ICE candidate. An empty candidate string ends gathering.
 //	{"type":"subscribe","track":"TR_...","layer":"low|mid|high","paused":false}
 //	    Chooses the simulcast layer of a received track, or pauses it.
@@ -29,25 +38,25 @@ package sfu
 //	{"type":"joined","participant":{...you},"ice_servers":[...],
 //	    "participants":[...visible others],"tracks":[...published tracks]}
 //	{"type":"redirect","url":"ws://other-node/media/ws"}  then close
-//	{"type":"offer","sdp":"..."}   server-initiated (re)negotiation when
-//	    tracks come and go. The server sends no new offer before the client
-//	    answered the last one. If both sides offer at once (glare) the server
-//	    gives way: it rolls its offer back, answers the client, and offers
-//	    again afterwards; a client should ignore a server offer while its own
-//	    offer is outstanding.
-//	{"type":"answer","sdp":"..."}
-//	{"type":"candidate","candidate":{...}}
+//	{"type":"offer","target":"subscriber","sdp":"..."}
+//	{"type":"answer","target":"publisher","sdp":"..."}
+//	{"type":"candidate","target":"publisher|subscriber","candidate":{...}}
 //	{"type":"participant_joined","participant":{...}}
 //	{"type":"participant_left","participant":{"id":"PA_..."}}
 //	{"type":"track_published","track":{...}}
 //	{"type":"track_unpublished","track":{"id":"TR_...","participant":"PA_..."}}
 //	{"type":"speaking","participant":{"id":"PA_..."},"track":{"id":"TR_..."},"speaking":true}
 //	{"type":"error","code":"...","message":"<中文说明>","recoverable":false}
-//	    Unless "recoverable" is true the server closes the connection next.
+//	    Unless "recoverable" is true (a subscribe naming an unknown track)
+//	    the server closes the connection next. Codes: too_large, malformed,
+//	    unknown_type, bad_sdp, bad_candidate, unauthorized, expired,
+//	    forbidden, protocol, unavailable, closing, unknown_track.
 //
 // Hidden participants (supervisors) are never listed and never the subject
 // of an event. Each received track's MediaStreamTrack id is the track id
-// ("TR_...") and its stream id is the publishing participant's id.
+// ("TR_...") and its stream id is the publishing participant's id. A
+// simulcast publisher sends rids q/h/f, l/m/h, low/mid/high or 0/1/2
+// (lowest first) with the MID and RID header extensions.
 
 import (
 	"bytes"
@@ -95,6 +104,9 @@ type Message struct {
 	Session string `json:"session,omitempty"`
 	SDP     string `json:"sdp,omitempty"`
 	URL     string `json:"url,omitempty"`
+	// Target names the peer connection of offer, answer and candidate:
+	// TargetPublisher or TargetSubscriber.
+	Target string `json:"target,omitempty"`
 
 	Candidate *webrtc.ICECandidateInit `json:"candidate,omitempty"`
 
@@ -206,6 +218,9 @@ func (m *Message) validate() error {
 	case TypeCandidate:
 		if m.Candidate == nil {
 			return missing("candidate")
+		}
+		if m.Target != TargetPublisher && m.Target != TargetSubscriber {
+			return missing("target publisher or subscriber")
 		}
 	case TypeSubscribe:
 		if m.TrackID == "" {

@@ -301,7 +301,11 @@ func (l *upLayer) requestKeyframe(now time.Time) {
 	if now.UnixNano()-last < int64(owner.srv.p.KeyframeInterval) || !l.lastPLI.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	if err := owner.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: l.ssrc}}); err != nil {
+	pc := owner.publisherPC()
+	if pc == nil {
+		return
+	}
+	if err := pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: l.ssrc}}); err != nil {
 		owner.log.Debug("send PLI", "err", err)
 	}
 }

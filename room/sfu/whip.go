@@ -79,7 +79,11 @@ func (s *Server) serveHTTPOffer(w http.ResponseWriter, r *http.Request, via stri
 	if via == "whep" {
 		before = func() { p.attachPublisher(r.URL.Query().Get("publisher")) }
 	}
-	answer, err := p.answer(ctx, string(body), true, before)
+	c := p.sub
+	if via == "whip" {
+		c = p.pub
+	}
+	answer, err := p.answer(ctx, c, string(body), true, before)
 	if err != nil {
 		code, text := describe(err)
 		status := http.StatusBadRequest
@@ -119,7 +123,7 @@ func (p *Participant) attachPublisher(id string) {
 		}
 	}
 	slots := map[webrtc.RTPCodecType]int{}
-	for _, tr := range p.pc.GetTransceivers() {
+	for _, tr := range p.sub.pc.GetTransceivers() {
 		if tr.Direction() == webrtc.RTPTransceiverDirectionSendonly || tr.Direction() == webrtc.RTPTransceiverDirectionSendrecv {
 			slots[tr.Kind()]++
 		}
@@ -150,9 +154,14 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusRequestEntityTooLarge, codeTooLarge, "请求过大")
 		return
 	}
-	p.mu.Lock()
-	ufrag := p.remoteUfrg
-	p.mu.Unlock()
+	c := p.sub
+	target := TargetSubscriber
+	if p.via == "whip" {
+		c, target = p.pub, TargetPublisher
+	}
+	c.mu.Lock()
+	ufrag := c.ufrag
+	c.mu.Unlock()
 	var mid string
 	for _, line := range strings.Split(string(body), "\n") {
 		line = strings.TrimSpace(line)
@@ -165,11 +174,11 @@ func (s *Server) servePatch(w http.ResponseWriter, r *http.Request) {
 		case strings.HasPrefix(line, "a=mid:"):
 			mid = strings.TrimPrefix(line, "a=mid:")
 		case strings.HasPrefix(line, "a=candidate:"):
-			c := webrtc.ICECandidateInit{Candidate: strings.TrimPrefix(line, "a=")}
+			cand := webrtc.ICECandidateInit{Candidate: strings.TrimPrefix(line, "a=")}
 			if mid != "" {
-				c.SDPMid = &mid
+				cand.SDPMid = &mid
 			}
-			if err := p.handleCandidate(c); err != nil {
+			if err := p.handleCandidate(target, cand); err != nil {
 				code, text := describe(err)
 				httpError(w, http.StatusBadRequest, code, text)
 				return

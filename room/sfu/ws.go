@@ -259,7 +259,7 @@ func (s *Server) dispatch(ctx context.Context, p *Participant, m Message) error 
 	case TypeAnswer:
 		return p.handleAnswer(m.SDP)
 	case TypeCandidate:
-		return p.handleCandidate(*m.Candidate)
+		return p.handleCandidate(m.Target, *m.Candidate)
 	case TypeSubscribe:
 		return p.handleSubscribe(m)
 	case TypeLeave:

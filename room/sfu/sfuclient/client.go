@@ -3,6 +3,7 @@ package sfuclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -42,17 +43,17 @@ type Options struct {
 type Client struct {
 	opts   Options
 	conn   *websocket.Conn
-	pc     *webrtc.PeerConnection
+	api    *webrtc.API
+	sub    *peer // the server offers here; received tracks
+	pub    *peer // the client offers here; created by the first Publish
 	joined sfu.Message
 	log    *slog.Logger
 
 	writeMu sync.Mutex
 
-	pcMu      sync.Mutex // pion signaling calls
-	pubMu     sync.Mutex // one Publish at a time
-	answers   chan string
-	queued    []webrtc.ICECandidateInit
-	remoteSet bool
+	pcMu    sync.Mutex // pion signaling calls, c.pub
+	pubMu   sync.Mutex // one Publish at a time
+	answers chan string
 
 	done     chan struct{}
 	errMu    sync.Mutex
@@ -114,31 +115,59 @@ func readMessage(conn *websocket.Conn) (sfu.Message, error) {
 	return sfu.Decode(b)
 }
 
+// peer is one of the client's peer connections.
+type peer struct {
+	target    string
+	pc        *webrtc.PeerConnection
+	queued    []webrtc.ICECandidateInit
+	remoteSet bool
+}
+
 func newClient(conn *websocket.Conn, joined sfu.Message, opts Options) (*Client, error) {
 	api, err := newAPI(opts.ConfigureSettingEngine)
 	if err != nil {
 		conn.Close()
 		return nil, err
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: joined.ICEServers})
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("peer connection: %w", err)
-	}
-	c := &Client{opts: opts, conn: conn, pc: pc, joined: joined, answers: make(chan string, 1),
+	c := &Client{opts: opts, conn: conn, api: api, joined: joined, answers: make(chan string, 1),
 		done: make(chan struct{}), readDone: make(chan struct{}),
 		log: opts.Logger.With("participant", joined.Participant.ID)}
-	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
-		if cand != nil {
-			init := cand.ToJSON()
-			_ = c.Send(sfu.Message{Type: sfu.TypeCandidate, Candidate: &init})
-		}
-	})
+	c.sub, err = c.newPeer(sfu.TargetSubscriber)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
 	if opts.OnTrack != nil {
-		pc.OnTrack(opts.OnTrack)
+		c.sub.pc.OnTrack(opts.OnTrack)
 	}
 	go c.readLoop()
 	return c, nil
+}
+
+func (c *Client) newPeer(target string) (*peer, error) {
+	pc, err := c.api.NewPeerConnection(webrtc.Configuration{ICEServers: c.joined.ICEServers})
+	if err != nil {
+		return nil, fmt.Errorf("peer connection: %w", err)
+	}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand != nil {
+			init := cand.ToJSON()
+			_ = c.Send(sfu.Message{Type: sfu.TypeCandidate, Target: target, Candidate: &init})
+		}
+	})
+	return &peer{target: target, pc: pc}, nil
+}
+
+// publisher returns the publisher connection, creating it; c.pcMu held.
+func (c *Client) publisher() (*peer, error) {
+	if c.pub == nil {
+		p, err := c.newPeer(sfu.TargetPublisher)
+		if err != nil {
+			return nil, err
+		}
+		c.pub = p
+	}
+	return c.pub, nil
 }
 
 // ID is the client's participant id.
@@ -148,8 +177,19 @@ func (c *Client) ID() string { return c.joined.Participant.ID }
 // the published tracks at the time of joining, and the ICE servers.
 func (c *Client) Joined() sfu.Message { return c.joined }
 
-// PeerConnection is the client's pion connection.
-func (c *Client) PeerConnection() *webrtc.PeerConnection { return c.pc }
+// Subscriber is the connection on which the client receives tracks.
+func (c *Client) Subscriber() *webrtc.PeerConnection { return c.sub.pc }
+
+// Publisher is the connection on which the client publishes, nil before
+// the first Publish.
+func (c *Client) Publisher() *webrtc.PeerConnection {
+	c.pcMu.Lock()
+	defer c.pcMu.Unlock()
+	if c.pub == nil {
+		return nil
+	}
+	return c.pub.pc
+}
 
 // Done is closed when the connection has ended.
 func (c *Client) Done() <-chan struct{} { return c.done }
@@ -189,8 +229,13 @@ func (c *Client) Publish(ctx context.Context, tracks ...webrtc.TrackLocal) ([]*w
 	defer c.pubMu.Unlock()
 	senders := make([]*webrtc.RTPSender, 0, len(tracks))
 	c.pcMu.Lock()
+	pub, err := c.publisher()
+	if err != nil {
+		c.pcMu.Unlock()
+		return nil, err
+	}
 	for _, t := range tracks {
-		tr, err := c.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		tr, err := pub.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			c.pcMu.Unlock()
 			return nil, fmt.Errorf("add track %s: %w", t.ID(), err)
@@ -223,6 +268,11 @@ func (c *Client) PublishSimulcast(ctx context.Context, codec webrtc.RTPCodecCapa
 	defer c.pubMu.Unlock()
 	s := &Simulcast{layers: map[string]*webrtc.TrackLocalStaticRTP{}}
 	c.pcMu.Lock()
+	pub, err := c.publisher()
+	if err != nil {
+		c.pcMu.Unlock()
+		return nil, err
+	}
 	var tr *webrtc.RTPTransceiver
 	for i, rid := range rids {
 		t, err := webrtc.NewTrackLocalStaticRTP(codec, id, streamID, webrtc.WithRTPStreamID(rid))
@@ -232,7 +282,7 @@ func (c *Client) PublishSimulcast(ctx context.Context, codec webrtc.RTPCodecCapa
 		}
 		s.layers[rid] = t
 		if i == 0 {
-			tr, err = c.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+			tr, err = pub.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 			if err == nil {
 				s.Sender = tr.Sender()
 			}
@@ -283,9 +333,10 @@ func (s *Simulcast) WriteRTP(rid string, p *rtp.Packet) error {
 // offer sends a client offer and waits for the server's answer.
 func (c *Client) offer(ctx context.Context) error {
 	c.pcMu.Lock()
-	offer, err := c.pc.CreateOffer(nil)
+	pc := c.pub.pc
+	offer, err := pc.CreateOffer(nil)
 	if err == nil {
-		err = c.pc.SetLocalDescription(offer)
+		err = pc.SetLocalDescription(offer)
 	}
 	c.pcMu.Unlock()
 	if err != nil {
@@ -333,7 +384,12 @@ func (c *Client) Close() error {
 		c.writeMu.Unlock()
 		c.conn.Close()
 		<-c.readDone
-		err = c.pc.Close()
+		err = c.sub.pc.Close()
+		c.pcMu.Lock()
+		if c.pub != nil {
+			err = errors.Join(err, c.pub.pc.Close())
+		}
+		c.pcMu.Unlock()
 		close(c.done)
 	})
 	return err
@@ -354,9 +410,12 @@ func (c *Client) readLoop() {
 			c.onOffer(m.SDP)
 		case sfu.TypeAnswer:
 			c.pcMu.Lock()
-			err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
-			c.remoteSet = err == nil
-			c.flushLocked()
+			err := ErrUnexpected
+			if c.pub != nil {
+				err = c.pub.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
+				c.pub.remoteSet = err == nil
+				c.pub.flush()
+			}
 			c.pcMu.Unlock()
 			if err != nil {
 				c.log.Warn("apply answer", "err", err)
@@ -367,10 +426,14 @@ func (c *Client) readLoop() {
 			}
 		case sfu.TypeCandidate:
 			c.pcMu.Lock()
-			if c.remoteSet {
-				_ = c.pc.AddICECandidate(*m.Candidate)
-			} else {
-				c.queued = append(c.queued, *m.Candidate)
+			p := c.sub
+			if m.Target == sfu.TargetPublisher {
+				p = c.pub
+			}
+			if p != nil && p.remoteSet {
+				_ = p.pc.AddICECandidate(*m.Candidate)
+			} else if p != nil {
+				p.queued = append(p.queued, *m.Candidate)
 			}
 			c.pcMu.Unlock()
 		case sfu.TypeError:
@@ -394,37 +457,34 @@ func (c *Client) event(m sfu.Message) {
 	}
 }
 
-func (c *Client) flushLocked() {
-	if !c.remoteSet {
+func (p *peer) flush() {
+	if !p.remoteSet {
 		return
 	}
-	for _, q := range c.queued {
-		_ = c.pc.AddICECandidate(q)
+	for _, q := range p.queued {
+		_ = p.pc.AddICECandidate(q)
 	}
-	c.queued = nil
+	p.queued = nil
 }
 
-// onOffer answers a server offer, unless the client's own offer is
-// outstanding (the server then gives way).
+// onOffer answers a server offer on the subscriber connection.
 func (c *Client) onOffer(raw string) {
 	c.pcMu.Lock()
 	defer c.pcMu.Unlock()
-	if c.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		return
-	}
-	err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: raw})
+	pc := c.sub.pc
+	err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: raw})
 	var ans webrtc.SessionDescription
 	if err == nil {
-		c.remoteSet = true
-		c.flushLocked()
-		ans, err = c.pc.CreateAnswer(nil)
+		c.sub.remoteSet = true
+		c.sub.flush()
+		ans, err = pc.CreateAnswer(nil)
 	}
 	if err == nil {
-		err = c.pc.SetLocalDescription(ans)
+		err = pc.SetLocalDescription(ans)
 	}
 	if err != nil {
 		c.log.Warn("answer server offer", "err", err)
 		return
 	}
-	_ = c.Send(sfu.Message{Type: sfu.TypeAnswer, SDP: ans.SDP})
+	_ = c.Send(sfu.Message{Type: sfu.TypeAnswer, Target: sfu.TargetSubscriber, SDP: ans.SDP})
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/evalroom/evalroom/cmd/internal/infra"
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/internal/seal"
+	"github.com/evalroom/evalroom/room"
+	"github.com/evalroom/evalroom/room/sfu"
+	"github.com/evalroom/evalroom/room/token"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -32,11 +36,16 @@ type Main struct {
 	Banner string
 
 	log   *slog.Logger
+	keys  *seal.Keys
 	db    *pgxpool.Pool
 	redis *redis.Client
 	audit *audit.Log
 	pool  *expertpool.Service
 	users *auth.Store
+	rooms *room.Service
+	// tokens mints media access tokens; sfu forwards the media.
+	tokens *token.Authority
+	sfu    *sfu.Server
 	// notifier delivers invitations; nil until startBackground.
 	notifier *expertpool.Notifier
 	http     *http.Server
@@ -61,6 +70,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.keys = keys
 	if m.db, err = infra.OpenPostgres(ctx, m.Config.Postgres); err != nil {
 		return err
 	}
@@ -78,6 +88,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("expert pool: %w", err)
 	}
 	if err := m.startBackground(ctx); err != nil {
+		return err
+	}
+	if err := m.startRoom(ctx, keys); err != nil {
 		return err
 	}
 	handler, err := m.buildHandler(keys)

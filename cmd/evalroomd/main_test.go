@@ -108,6 +108,7 @@ func TestEvalroomdDrawNotifyDeclineReplaceConfirm(t *testing.T) {
 	rdb := testenv.Redis(t)
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Media.UDPAddr = "127.0.0.1:0"
 	cfg.Postgres.DSN = testenv.PostgresDSN(t)
 	cfg.Redis.Addr, cfg.Redis.Prefix = rdb.Addr, rdb.Prefix
 	cfg.Secrets.MasterKey = seal.GenerateKey()

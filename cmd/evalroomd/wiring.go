@@ -65,6 +65,8 @@ func (m *Main) buildHandler(_ *seal.Keys) (http.Handler, error) {
 	srv, err := web.New(web.Params{
 		Auth: m.users, Audit: m.audit, Pool: m.pool,
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
+		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(),
+		ICEServers: webICEServers(iceServers(m.Config.Media)),
 		Checks: map[string]web.Pinger{
 			"postgres": web.PingerFunc(m.db.Ping),
 			"redis":    web.PingerFunc(func(ctx context.Context) error { return m.redis.Ping(ctx).Err() }),

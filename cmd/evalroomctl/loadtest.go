@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -150,12 +151,16 @@ func runLoad(ctx context.Context, cfg loadConfig) (*loadReport, error) {
 	if cfg.PID > 0 {
 		cpu0, cpuErr = processCPU(cfg.PID)
 	}
+	self0, selfErr := processCPU(os.Getpid())
 	t0 := time.Now()
 	r.measuring.Store(true)
 	cfg.Log.Info("measuring", "for", cfg.Duration)
 	sleepCtx(ctx, cfg.Duration) // an interrupt ends the measurement early
 	r.measuring.Store(false)
 	rep.Measured = time.Since(t0)
+	if self1, err := processCPU(os.Getpid()); err == nil && selfErr == nil {
+		rep.ClientCPU = self1 - self0
+	}
 	if cpuErr == nil {
 		cpu1, err := processCPU(cfg.PID)
 		if err == nil {

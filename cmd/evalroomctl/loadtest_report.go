@@ -18,6 +18,7 @@ type loadReport struct {
 	Bytes, Packets         uint64 // received by subscribers while measuring
 	CPU                    time.Duration
 	CPUKnown               bool
+	ClientCPU              time.Duration // this process, while measuring
 	Expected, Lost, Dups   uint64
 	Join                   []time.Duration // join → first keyframe, sorted
 	JoinMissing            int             // video tracks without a keyframe
@@ -102,6 +103,8 @@ func (rep *loadReport) write(w io.Writer) error {
 	} else {
 		fmt.Fprintf(tw, "server CPU\tn/a (no -pid)\n")
 	}
+	fmt.Fprintf(tw, "loadtest's own CPU\t%.2f s (%.0f %% of one core; on the same machine it competes with the server)\n",
+		rep.ClientCPU.Seconds(), rep.ClientCPU.Seconds()*100/max(rep.Measured.Seconds(), 1e-9))
 	fmt.Fprintf(tw, "CPU per forwarded Gbit\t%s\n", rep.cpuPerGbit())
 	fmt.Fprintf(tw, "CPU per forwarded packet\t%s\n", rep.cpuPerPacket())
 	fmt.Fprintf(tw, "packet loss\t%.3f %% (%d of %d expected; %d duplicates)\n", rep.LossPct(), rep.Lost, rep.Expected, rep.Dups)

@@ -16,6 +16,7 @@ import (
 	"github.com/evalroom/evalroom/room/sfu"
 	"github.com/evalroom/evalroom/room/token"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 func TestSeqTrackerCountsLossDuplicatesAndWraparound(t *testing.T) {
@@ -98,6 +99,7 @@ func TestLoadtestAgainstAnInProcessSFU(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end media")
 	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	key := seal.GenerateKey()
 	keys, err := seal.ParseKey(key)
 	require.NoError(t, err)

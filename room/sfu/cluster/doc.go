@@ -12,8 +12,19 @@
 // entries again. Release and SetLive(false) delete only what is this
 // node's (a Lua compare-and-delete).
 //
-// The type satisfies, structurally, the Directory and Presence interfaces
-// declared by room/sfu and room.MediaPresence; it does not import them
-// (cmd adapts its Node type). It never prints: it logs through the
-// slog.Logger it is given. Its one goroutine is stopped by Close.
+// Expiry is decided by Redis's own clock (TTLs, and TIME inside the Lua
+// scripts), so the nodes' clocks need not agree and the package reads no
+// wall clock itself.
+//
+// Cluster satisfies room/sfu's Presence and room.MediaPresence; it does
+// not import them. room/sfu's Directory returns room/sfu's Node, so cmd
+// wraps Claim in a few lines:
+//
+//	func (d directory) Claim(ctx context.Context, s string) (sfu.Node, error) {
+//		n, err := d.c.Claim(ctx, s)
+//		return sfu.Node{ID: n.ID, URL: n.URL}, err
+//	}
+//
+// It never prints: it logs through the slog.Logger it is given. Its one
+// goroutine is stopped by Close.
 package cluster

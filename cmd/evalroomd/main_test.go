@@ -105,15 +105,8 @@ func TestEvalroomdDrawNotifyDeclineReplaceConfirm(t *testing.T) {
 	gwSrv := httptest.NewServer(gw)
 	defer gwSrv.Close()
 
-	rdb := testenv.Redis(t)
-	cfg := config.Default()
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.Media.UDPAddr = "127.0.0.1:0"
-	cfg.Postgres.DSN = testenv.PostgresDSN(t)
-	cfg.Redis.Addr, cfg.Redis.Prefix = rdb.Addr, rdb.Prefix
-	cfg.Secrets.MasterKey = seal.GenerateKey()
+	cfg := testConfig(t)
 	cfg.Notify = config.Notify{Provider: "webhook", WebhookURL: gwSrv.URL, WebhookSecret: secret, Workers: 2, MaxAttempts: 3}
-	cfg.Demo = config.Demo{Seed: true, Experts: 300}
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
 	require.NoError(t, m.Run(ctx))
@@ -198,6 +191,21 @@ func TestEvalroomdDrawNotifyDeclineReplaceConfirm(t *testing.T) {
 	require.True(t, strings.HasPrefix(status.Summary, "已确认1人"), status.Summary)
 	// Names stay sealed until sign-in opens.
 	require.Equal(t, http.StatusForbidden, c.do("POST", "/api/draws/"+itoa(drawn.DrawID)+"/reveal", nil, nil))
+}
+
+// testConfig is a demo configuration on fresh PostgreSQL and Redis, with
+// every listener on a free port of 127.0.0.1.
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
+	rdb := testenv.Redis(t)
+	cfg := config.Default()
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Media.UDPAddr = "127.0.0.1:0"
+	cfg.Postgres.DSN = testenv.PostgresDSN(t)
+	cfg.Redis.Addr, cfg.Redis.Prefix = rdb.Addr, rdb.Prefix
+	cfg.Secrets.MasterKey = seal.GenerateKey()
+	cfg.Demo = config.Demo{Seed: true, Experts: 300}
+	return cfg
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -40,7 +40,10 @@ type SignInInput struct {
 	IDSuffix string `json:"id_suffix"`
 }
 
-var suffixRE = regexp.MustCompile(`^[0-9]{3,5}[0-9X]$`)
+// suffixRE is what staff type from the identity card: its last six
+// characters. Four would prove nothing: the committee list already shows
+// them.
+var suffixRE = regexp.MustCompile(`^[0-9]{5}[0-9X]$`)
 
 // SignIn seats a committee member of the room's venue, after checking the
 // last digits of their identity number. It is allowed while signing in
@@ -58,7 +61,7 @@ func (s *Service) SignIn(ctx context.Context, actor Actor, sessionID int64, in S
 	case in.MemberID <= 0 || in.RoomID <= 0:
 		return SignIn{}, fmt.Errorf("%w: 必须指定专家和评标室", ErrInvalid)
 	case !suffixRE.MatchString(in.IDSuffix):
-		return SignIn{}, fmt.Errorf("%w: 请输入身份证号后4至6位", ErrInvalid)
+		return SignIn{}, fmt.Errorf("%w: 请输入身份证号后6位", ErrInvalid)
 	}
 	sess, err := s.GetSession(ctx, sessionID)
 	if err != nil {
@@ -242,6 +245,7 @@ func (s *Service) Committee(ctx context.Context, actor Actor, sessionID int64, v
 	}
 	out := make([]CommitteeEntry, 0, len(members))
 	for _, m := range members {
+		m.IDNumberMasked = hideSuffix(m.IDNumberMasked)
 		e := CommitteeEntry{Member: m}
 		if si, ok := seated[m.MemberID]; ok {
 			e.SignIn = &si
@@ -249,4 +253,14 @@ func (s *Service) Committee(ctx context.Context, actor Actor, sessionID int64, v
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// hideSuffix keeps only the first six characters (the region of issue) of
+// a masked identity number: staff must read the last six from the card
+// itself, so the list must not show them.
+func hideSuffix(masked string) string {
+	if len(masked) <= 6 {
+		return strings.Repeat("*", len(masked))
+	}
+	return masked[:6] + strings.Repeat("*", len(masked)-6)
 }

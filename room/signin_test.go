@@ -19,7 +19,7 @@ func TestSignIn(t *testing.T) {
 	zhao := e.committee.add("JS-NJ", "赵强", false)
 	chen := e.committee.add("AH-HF", "陈静", true)
 
-	in := room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: suffix(wang)[2:]}
+	in := room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: suffix(wang)}
 	_, err := e.svc.SignIn(ctx, staffNJ, s.ID, in)
 	require.ErrorIs(t, err, room.ErrPhase, "not before sign-in opens")
 	_, err = e.svc.Committee(ctx, staffNJ, s.ID, "")
@@ -33,8 +33,9 @@ func TestSignIn(t *testing.T) {
 		want  error
 		msg   string
 	}{
-		{"wrong suffix", staffNJ, room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: "9999"}, room.ErrInvalid, "身份证号后4位与登记信息不符"},
-		{"malformed suffix", staffNJ, room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: "12"}, room.ErrInvalid, "后4至6位"},
+		{"wrong suffix", staffNJ, room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: "999999"}, room.ErrInvalid, "身份证号后6位与登记信息不符"},
+		{"malformed suffix", staffNJ, room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: "12"}, room.ErrInvalid, "后6位"},
+		{"only the last four", staffNJ, room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 1, IDSuffix: suffix(wang)[2:]}, room.ErrInvalid, "后6位"},
 		{"staff of the other venue", staffHF, in, room.ErrForbidden, "本场地"},
 		{"staff of no venue of the session", staffSH, in, room.ErrForbidden, ""},
 		{"seat beyond the room", staffNJ, room.SignInInput{MemberID: wang, RoomID: nj.ID, Seat: 6, IDSuffix: suffix(wang)}, room.ErrInvalid, "1至5"},
@@ -58,7 +59,7 @@ func TestSignIn(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "王建国", si.MemberName)
 	require.Equal(t, staffNJ.ID, si.CheckedBy)
-	require.Equal(t, 4, si.IDSuffixLen)
+	require.Equal(t, 6, si.IDSuffixLen)
 	require.Equal(t, testStart, si.CheckedAt)
 
 	_, err = e.svc.SignIn(ctx, staffNJ, s.ID, room.SignInInput{MemberID: li, RoomID: nj.ID, Seat: 1, IDSuffix: suffix(li)})

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,6 +218,8 @@ func TestSignInAPI(t *testing.T) {
 		require.Equal(t, "V1", m.VenueCode)
 		require.True(t, m.SeatReady)
 		require.Nil(t, m.SignIn)
+		require.Len(t, m.IDNumberMasked, 18)
+		require.Equal(t, strings.Repeat("*", 12), m.IDNumberMasked[6:], "the list must not give away the digits staff check")
 	}
 	f.staff1.fail(http.MethodGet, f.path+"/committee?venue=V2", nil, http.StatusForbidden, "forbidden")
 	f.supervisor.fail(http.MethodGet, f.path+"/committee", nil, http.StatusForbidden, "forbidden")
@@ -252,10 +255,10 @@ func TestSignInAPI(t *testing.T) {
 		"id_suffix": f.suffixOf(t, f.membersV2[0])}, http.StatusUnprocessableEntity, "invalid")
 
 	var si room.SignIn
-	f.staff1.call(http.MethodPost, signins, map[string]any{"member_id": m1, "room_id": f.room1.ID, "seat": 1, "id_suffix": s1[2:]},
+	f.staff1.call(http.MethodPost, signins, map[string]any{"member_id": m1, "room_id": f.room1.ID, "seat": 1, "id_suffix": s1},
 		http.StatusCreated, &si)
 	require.Equal(t, 1, si.Seat)
-	require.Equal(t, 4, si.IDSuffixLen)
+	require.Equal(t, 6, si.IDSuffixLen)
 	require.NotEmpty(t, si.MemberName)
 	got = f.staff1.fail(http.MethodPost, signins, map[string]any{"member_id": m2, "room_id": f.room1.ID, "seat": 1, "id_suffix": f.suffixOf(t, m2)},
 		http.StatusConflict, "conflict")

@@ -145,8 +145,12 @@ func (e *env) join(t *testing.T, c token.Claims) *peer {
 
 func (e *env) tryJoin(t *testing.T, url string, c token.Claims) (*peer, error) {
 	t.Helper()
+	return e.joinWith(t, url, c, e.client)
+}
+
+func (e *env) joinWith(t *testing.T, url string, c token.Claims, opts sfuclient.Options) (*peer, error) {
+	t.Helper()
 	rc, ev := newReceived(), &events{}
-	opts := e.client
 	opts.OnTrack = rc.onTrack
 	opts.OnEvent = ev.add
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

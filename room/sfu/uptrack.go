@@ -228,6 +228,8 @@ func (l *upLayer) readRTP() {
 		det = newSpeakingDetector(l.clock)
 	}
 	video := t.kind == webrtc.RTPCodecTypeVideo
+	var highest uint16
+	seen := false
 	for {
 		n, _, err := l.remote.Read(buf)
 		if err != nil {
@@ -245,7 +247,13 @@ func (l *upLayer) readRTP() {
 				media = media[:len(media)-pad]
 			}
 		}
-		key := video && len(media) > 0 && isKeyframe(l.mime, media)
+		// A retransmitted keyframe is no place to start: the packets
+		// after it have gone by already.
+		late := seen && int16(h.SequenceNumber-highest) < 0
+		if !late {
+			highest, seen = h.SequenceNumber, true
+		}
+		key := video && !late && len(media) > 0 && isKeyframe(l.mime, media)
 		var level []byte
 		if l.levelID != 0 {
 			level = h.GetExtension(l.levelID)

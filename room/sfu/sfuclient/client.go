@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -31,6 +32,11 @@ type Options struct {
 	// ConfigureSettingEngine adjusts pion's setting engine (tests inject a
 	// vnet here).
 	ConfigureSettingEngine func(*webrtc.SettingEngine)
+	// OnRTCP, when set, receives the RTCP the server sends about a
+	// published track (keyframe requests, receiver reports), on the
+	// client's RTCP reader goroutine. The client reads it either way: that
+	// drives pion's NACK responder.
+	OnRTCP func(sender *webrtc.RTPSender, pkts []rtcp.Packet)
 	// Header is sent with the WebSocket handshake.
 	Header http.Header
 	// HTTPClient is used by WHIP and WHEP; default http.DefaultClient.
@@ -60,6 +66,7 @@ type Client struct {
 	err      error
 	closeOne sync.Once
 	readDone chan struct{}
+	wg       sync.WaitGroup // RTCP readers
 }
 
 const maxRedirects = 3
@@ -241,6 +248,7 @@ func (c *Client) Publish(ctx context.Context, tracks ...webrtc.TrackLocal) ([]*w
 			return nil, fmt.Errorf("add track %s: %w", t.ID(), err)
 		}
 		senders = append(senders, tr.Sender())
+		c.readRTCP(tr.Sender())
 	}
 	c.pcMu.Unlock()
 	return senders, c.offer(ctx)
@@ -285,6 +293,7 @@ func (c *Client) PublishSimulcast(ctx context.Context, codec webrtc.RTPCodecCapa
 			tr, err = pub.pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 			if err == nil {
 				s.Sender = tr.Sender()
+				c.readRTCP(s.Sender)
 			}
 		} else {
 			err = s.Sender.AddEncoding(t)
@@ -390,6 +399,7 @@ func (c *Client) Close() error {
 			err = errors.Join(err, c.pub.pc.Close())
 		}
 		c.pcMu.Unlock()
+		c.wg.Wait()
 		close(c.done)
 	})
 	return err
@@ -487,4 +497,25 @@ func (c *Client) onOffer(raw string) {
 		return
 	}
 	_ = c.Send(sfu.Message{Type: sfu.TypeAnswer, Target: sfu.TargetSubscriber, SDP: ans.SDP})
+}
+
+// readRTCP reads a sender's RTCP until its connection closes.
+func (c *Client) readRTCP(s *webrtc.RTPSender) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		readSenderRTCP(s, c.opts.OnRTCP)
+	}()
+}
+
+func readSenderRTCP(s *webrtc.RTPSender, f func(*webrtc.RTPSender, []rtcp.Packet)) {
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		if f != nil {
+			f(s, pkts)
+		}
+	}
 }

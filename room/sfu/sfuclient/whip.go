@@ -8,12 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/pion/webrtc/v4"
 )
 
 // HTTPSession is a WHIP publication or WHEP viewing.
 type HTTPSession struct {
+	wg sync.WaitGroup
 	// PC is the session's peer connection.
 	PC *webrtc.PeerConnection
 	// Location is the resource URL (absolute).
@@ -26,14 +28,28 @@ type HTTPSession struct {
 // (RFC 9725): one offer with all candidates, 201 and the answer. It
 // follows 307 redirects to the node hosting the session.
 func WHIP(ctx context.Context, endpoint, tok string, opts Options, tracks ...webrtc.TrackLocal) (*HTTPSession, error) {
-	return httpOffer(ctx, endpoint, tok, opts, func(pc *webrtc.PeerConnection) error {
+	var senders []*webrtc.RTPSender
+	s, err := httpOffer(ctx, endpoint, tok, opts, func(pc *webrtc.PeerConnection) error {
 		for _, t := range tracks {
-			if _, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+			if err != nil {
 				return fmt.Errorf("add track %s: %w", t.ID(), err)
 			}
+			senders = append(senders, tr.Sender())
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	for _, snd := range senders {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			readSenderRTCP(snd, opts.OnRTCP)
+		}()
+	}
+	return s, nil
 }
 
 // WHEP receives one publisher's tracks from endpoint
@@ -146,5 +162,7 @@ func (s *HTTPSession) Close(ctx context.Context) error {
 			}
 		}
 	}
-	return s.PC.Close()
+	err := s.PC.Close()
+	s.wg.Wait()
+	return err
 }

@@ -77,8 +77,32 @@ type loadTrack struct {
 	bytes      uint64
 	packets    uint64
 	keyframes  int
-	firstFrame time.Duration // join → first keyframe; 0 if none
-	latency    []time.Duration
+	firstFrame time.Duration   // join → first keyframe; 0 if none
+	latency    []time.Duration // a uniform sample of at most maxLatencySamples
+	stamped    uint64          // latency measurements offered
+	rng        uint64
+}
+
+// maxLatencySamples bounds each track's memory on long runs.
+const maxLatencySamples = 20000
+
+// addLatency keeps a uniform random sample of the measurements
+// (reservoir sampling, Vitter's algorithm R).
+func (t *loadTrack) addLatency(d time.Duration) {
+	t.stamped++
+	if len(t.latency) < maxLatencySamples {
+		t.latency = append(t.latency, d)
+		return
+	}
+	if t.rng == 0 {
+		t.rng = 0x9e3779b97f4a7c15
+	}
+	t.rng ^= t.rng << 13 // xorshift64
+	t.rng ^= t.rng >> 7
+	t.rng ^= t.rng << 17
+	if j := t.rng % t.stamped; j < maxLatencySamples {
+		t.latency[j] = d
+	}
 }
 
 func (r *loadRun) since() time.Duration { return time.Since(r.start) }
@@ -286,7 +310,7 @@ func (r *loadRun) read(tr *webrtc.TrackRemote, lt *loadTrack, joined time.Time) 
 			payload = payload[1:] // Opus TOC
 		}
 		if sent, ok := readStamp(payload); ok && measuring {
-			lt.latency = append(lt.latency, r.since()-sent)
+			lt.addLatency(r.since() - sent)
 		}
 	}
 }

@@ -140,6 +140,18 @@ func TestLoadtestAgainstAnInProcessSFU(t *testing.T) {
 	require.ErrorContains(t, err, "no publisher could join")
 }
 
+func TestLatencySampleIsBoundedAndUniform(t *testing.T) {
+	var lt loadTrack
+	const n = 10 * maxLatencySamples
+	for i := range n {
+		lt.addLatency(time.Duration(i))
+	}
+	require.Len(t, lt.latency, maxLatencySamples)
+	require.Equal(t, uint64(n), lt.stamped)
+	med := percentile(sortedCopy(lt.latency), 50)
+	require.InDelta(t, n/2, int(med), n/20, "the sample's median is near the stream's")
+}
+
 func TestLoadReportNumbers(t *testing.T) {
 	rep := &loadReport{cfg: loadConfig{Sessions: 1, Publishers: 1, Subscribers: 1, Bitrate: 1e6, FPS: 30},
 		Measured: 2 * time.Second, Bytes: 250_000_000, Packets: 200_000, CPU: 3 * time.Second, CPUKnown: true,

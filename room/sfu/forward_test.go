@@ -2,6 +2,9 @@ package sfu_test
 
 import (
 	"testing"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -77,4 +80,31 @@ func TestPublisherReachesSubscribersRenegotiatesAndLeavesNoGoroutines(t *testing
 	require.Len(t, e.audit.find("media.join", "user:12"), 2)
 	require.Len(t, e.audit.find("media.leave", "user:12"), 2)
 	e.close()
+}
+
+func TestSenderReportsCarryThePublishersClock(t *testing.T) {
+	e := newEnv(t)
+	sub := e.join(t, evaluator("user:2", "2"))
+	pub := e.join(t, evaluator("user:1", "1"))
+	m := newMedia(t, "a")
+	pub.publish(t, m)
+	sub.receives(t, pub.ID(), false)
+	v := sub.recv.fromPublisher(pub.ID(), webrtc.RTPCodecTypeVideo)
+	var reports []rtcp.SenderReport
+	require.Eventually(t, func() bool {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		reports = append(reports[:0], v.reports...)
+		return len(reports) >= 2
+	}, 15*time.Second, 50*time.Millisecond, "no sender reports for the received track")
+	// The forwarded mapping follows the publisher's media clock: RTP time
+	// advances 90 000 per second of NTP time between two reports.
+	first, last := reports[0], reports[len(reports)-1]
+	ntpSeconds := float64(last.NTPTime-first.NTPTime) / (1 << 32)
+	rtpSeconds := float64(last.RTPTime-first.RTPTime) / 90000
+	require.Greater(t, ntpSeconds, 0.5)
+	require.InDelta(t, ntpSeconds, rtpSeconds, 0.1*ntpSeconds)
+	require.NotZero(t, last.PacketCount)
+	wall := time.Unix(int64(last.NTPTime>>32)-2208988800, 0)
+	require.WithinDuration(t, time.Now(), wall, time.Minute, "NTP time is the publisher's wall clock")
 }

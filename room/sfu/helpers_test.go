@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -75,6 +76,7 @@ type env struct {
 	ws     string // ws://…/media/ws
 	base   string // http://…/media
 	client sfuclient.Options
+	nodeID string
 }
 
 func newEnv(t *testing.T, tune ...func(*sfu.Params)) *env {
@@ -89,6 +91,7 @@ func newEnv(t *testing.T, tune ...func(*sfu.Params)) *env {
 	for _, f := range tune {
 		f(&p)
 	}
+	e.nodeID = p.Self.ID
 	e.srv, err = sfu.New(p)
 	require.NoError(t, err)
 	mux.Handle("/media/", http.StripPrefix("/media", e.srv.Handler()))
@@ -200,6 +203,7 @@ type stream struct {
 	seqs      map[uint16]bool
 	lastByte  atomic.Int32 // payload byte 2 of the last video packet (the test's layer mark)
 	ssrc      uint32
+	reports   []rtcp.SenderReport
 }
 
 // received tracks a client's incoming tracks by track id.
@@ -211,12 +215,27 @@ type received struct {
 
 func newReceived() *received { return &received{streams: map[string]*stream{}} }
 
-func (r *received) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (r *received) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	s := &stream{kind: tr.Kind(), publisher: tr.StreamID(), seqs: map[uint16]bool{}, ssrc: uint32(tr.SSRC())}
 	s.lastByte.Store(-1)
 	r.mu.Lock()
 	r.streams[tr.ID()] = s
 	r.mu.Unlock()
+	go func() {
+		for {
+			pkts, _, err := recv.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, pk := range pkts {
+				if sr, ok := pk.(*rtcp.SenderReport); ok && sr.SSRC == s.ssrc {
+					s.mu.Lock()
+					s.reports = append(s.reports, *sr)
+					s.mu.Unlock()
+				}
+			}
+		}
+	}()
 	buf := make([]byte, 1500)
 	var p rtp.Packet
 	for {

@@ -55,12 +55,13 @@ func (m *Main) seedDemo(ctx context.Context, users *auth.Store) (string, error) 
 			return "", err
 		}
 	}
-	drawID, err := m.seedDemoDraw(ctx)
+	start := demoStart(time.Now())
+	drawID, err := m.seedDemoDraw(ctx, start)
 	if err != nil {
 		return "", err
 	}
 	sess, err := m.rooms.SeedDemo(ctx, "system:demo", room.DemoOptions{
-		Ref: demoSessionRef, DrawID: drawID, StartsAt: demoStart(time.Now()), EndsAt: demoStart(time.Now()).Add(8 * time.Hour),
+		Ref: demoSessionRef, DrawID: drawID, StartsAt: start, EndsAt: start.Add(8 * time.Hour),
 		MainKey:   DemoRecorderKey(m.keys, room.DemoMainRecorder).Public().(ed25519.PublicKey),
 		RemoteKey: DemoRecorderKey(m.keys, room.DemoRemoteRecorder).Public().(ed25519.PublicKey),
 	})
@@ -87,18 +88,17 @@ func DemoRecorderKey(keys *seal.Keys, recorderID string) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(keys.Derive("demo-recorder:" + recorderID))
 }
 
-// demoStart is the demo session's start: 09:00 Beijing time on the
-// next day.
+// demoStart is the demo session's start: the second full hour from now,
+// so that it is still ahead when someone tries the demo.
 func demoStart(now time.Time) time.Time {
-	cst := time.FixedZone("CST", 8*3600)
-	d := now.In(cst).AddDate(0, 0, 1)
-	return time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, cst).UTC()
+	return now.UTC().Truncate(time.Hour).Add(2 * time.Hour)
 }
 
 // seedDemoDraw draws the demo session's committee (three experts in
-// Nanjing, two in Hefei) unless the demo session exists already; it
-// returns the draw's id (0 when the session exists).
-func (m *Main) seedDemoDraw(ctx context.Context) (int64, error) {
+// Nanjing, two in Hefei) for a session starting at start, with sign-in
+// (and so the names) open at once, unless the demo session exists
+// already; it returns the draw's id (0 when the session exists).
+func (m *Main) seedDemoDraw(ctx context.Context, start time.Time) (int64, error) {
 	if _, err := m.rooms.GetSessionByRef(ctx, demoSessionRef); err == nil {
 		return 0, nil
 	} else if !errors.Is(err, room.ErrNotFound) {
@@ -108,9 +108,9 @@ func (m *Main) seedDemoDraw(ctx context.Context) (int64, error) {
 	if err != nil || len(projects) == 0 {
 		return 0, fmt.Errorf("demo draw: no project (%v)", err)
 	}
-	start := demoStart(time.Now())
 	res, err := m.pool.CreateDraw(ctx, "system:demo", expertpool.DrawRequest{
 		ProjectID: projects[0].ID, SessionRef: demoSessionRef, StartsAt: start, EndsAt: start.Add(8 * time.Hour),
+		SigninOpensAt: time.Now().UTC(),
 		Venues: []expertpool.Venue{
 			{Code: room.DemoMainVenue, Name: "南京主场", Address: "南京市建邺区江东中路311号", Region: "320105", Main: true},
 			{Code: room.DemoRemoteVenue, Name: "合肥副场", Address: "合肥市蜀山区怀宁路1699号", Region: "340104"},

@@ -3,7 +3,10 @@ package sfu_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,8 +145,28 @@ func TestBadInputClosesOnlyTheOffender(t *testing.T) {
 	require.Len(t, e.srv.Participants("1"), 2, "only the publisher and the watcher are left")
 }
 
+// presence records SetLive calls.
+type presence struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (p *presence) SetLive(_ context.Context, session, room string, live bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, fmt.Sprintf("%s/%s=%v", session, room, live))
+	return nil
+}
+
+func (p *presence) get() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.calls...)
+}
+
 func TestWHIPPublisherToWebSocketAndWebSocketToWHEP(t *testing.T) {
-	e := newEnv(t)
+	pres := &presence{}
+	e := newEnv(t, func(p *sfu.Params) { p.Presence = pres })
 	sub := e.join(t, evaluator("user:11", "2"))
 	m := newMedia(t, "edge")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -164,6 +187,7 @@ func TestWHIPPublisherToWebSocketAndWebSocketToWHEP(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 	sub.receives(t, devID, false)
 	require.Equal(t, []string{"1"}, e.srv.LiveRooms("1"))
+	require.Equal(t, []string{"1/1=true"}, pres.get(), "the device's room is live")
 
 	// A WHEP viewer (a supervisor) of the evaluator's camera.
 	pub := e.join(t, evaluator("user:12", "2"))
@@ -188,8 +212,31 @@ func TestWHIPPublisherToWebSocketAndWebSocketToWHEP(t *testing.T) {
 	require.True(t, errors.As(err, &se))
 	require.Equal(t, 401, se.Status)
 
+	// Trickle: a PATCH with a candidate is accepted, an ICE restart is not,
+	// and the content type must be the sdpfrag one.
+	patch := func(body, ct string) int {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPatch, whip.Location, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", ct)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	frag := "a=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n"
+	require.Equal(t, http.StatusNoContent, patch(frag, "application/trickle-ice-sdpfrag"))
+	require.Equal(t, http.StatusUnprocessableEntity, patch("a=ice-ufrag:other\r\n"+frag, "application/trickle-ice-sdpfrag"))
+	require.Equal(t, http.StatusUnsupportedMediaType, patch(frag, "text/plain"))
+
 	require.NoError(t, whip.Close(ctx))
 	require.Eventually(t, func() bool { return len(e.srv.LiveRooms("1")) == 0 }, 5*time.Second, 20*time.Millisecond)
+	require.Equal(t, []string{"1/1=true", "1/1=false"}, pres.get())
+	del, err := http.NewRequestWithContext(ctx, http.MethodDelete, whip.Location, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(del)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "deleted already")
 	require.NoError(t, whep.Close(ctx))
 	require.Len(t, e.audit.find("media.watch", "user:90"), 1)
 }

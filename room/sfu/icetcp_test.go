@@ -1,0 +1,38 @@
+package sfu_test
+
+import (
+	"net"
+	"testing"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/evalroom/evalroom/room/sfu"
+)
+
+func TestICETCPForStrictFirewalls(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	e := newEnv(t, func(p *sfu.Params) {
+		p.ICE.TCPPort = port
+		p.ConfigureSettingEngine = func(se *webrtc.SettingEngine) {
+			loopback(se)
+			se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+		}
+	})
+	// Clients that can only speak TCP.
+	e.client.ConfigureSettingEngine = func(se *webrtc.SettingEngine) {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	}
+	sub := e.join(t, evaluator("user:2", "2"))
+	pub := e.join(t, evaluator("user:1", "1"))
+	m := newMedia(t, "a")
+	pub.publish(t, m)
+	sub.receives(t, pub.ID(), false)
+}

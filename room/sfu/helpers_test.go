@@ -3,6 +3,8 @@ package sfu_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -86,7 +88,11 @@ func newEnv(t *testing.T, tune ...func(*sfu.Params)) *env {
 	e := &env{tokens: tokens, audit: &recorder{}}
 	mux := http.NewServeMux()
 	e.hs = httptest.NewServer(mux)
-	p := sfu.Params{Tokens: tokens, Auditor: e.audit, Self: sfu.Node{ID: "n1", URL: e.hs.URL},
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.Default()
+	}
+	p := sfu.Params{Tokens: tokens, Auditor: e.audit, Logger: logger, Self: sfu.Node{ID: "n1", URL: e.hs.URL},
 		ICE: sfu.ICEConfig{IncludeLoopback: true}, ConfigureSettingEngine: loopback}
 	for _, f := range tune {
 		f(&p)

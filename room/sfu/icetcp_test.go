@@ -36,3 +36,21 @@ func TestICETCPForStrictFirewalls(t *testing.T) {
 	pub.publish(t, m)
 	sub.receives(t, pub.ID(), false)
 }
+
+func TestSingleUDPPortForAllPeers(t *testing.T) {
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	e := newEnv(t, func(p *sfu.Params) { p.ICE.UDPConn = conn })
+	sub := e.join(t, evaluator("user:2", "2"))
+	pub := e.join(t, evaluator("user:1", "1"))
+	m := newMedia(t, "a")
+	pub.publish(t, m)
+	sub.receives(t, pub.ID(), false)
+	// Every selected pair on the server side uses the one socket.
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	for _, pc := range []*webrtc.PeerConnection{sub.Subscriber(), pub.Publisher()} {
+		pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+		require.NoError(t, err)
+		require.Equal(t, uint16(port), pair.Remote.Port)
+	}
+}

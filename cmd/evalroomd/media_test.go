@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"sync"
@@ -241,4 +242,85 @@ func startCamera(t *testing.T, c *sfuclient.Client, label string) {
 		}
 	}()
 	t.Cleanup(func() { close(stop); <-done })
+}
+
+// TestTwoNodesShareSessions runs two evalroomd nodes on one PostgreSQL and
+// Redis: the session is hosted where its first participant joined, and a
+// client that reaches the other node is sent there and receives the media.
+func TestTwoNodesShareSessions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	ctx := context.Background()
+	cfgA := testConfig(t)
+	cfgA.HTTP.Addr = freeAddr(t)
+	cfgA.HTTP.PublicURL = "http://" + cfgA.HTTP.Addr
+	cfgA.Cluster.NodeID = "node-a"
+	cfgB := cfgA
+	cfgB.HTTP.Addr = freeAddr(t)
+	cfgB.HTTP.PublicURL = "http://" + cfgB.HTTP.Addr
+	cfgB.Cluster.NodeID = "node-b"
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, b := NewMain(cfgA, quiet), NewMain(cfgB, quiet)
+	require.NoError(t, a.Run(ctx))
+	defer a.Close(ctx)
+	require.NoError(t, b.Run(ctx))
+	defer b.Close(ctx)
+
+	jar, _ := cookiejar.New(nil)
+	staff := &client{t: t, base: "http://" + b.Addr, http: &http.Client{Jar: jar}}
+	require.Equal(t, http.StatusOK, staff.do("POST", "/api/login", map[string]string{"username": "staff-nj", "password": demoPassword}, nil))
+	var sessions struct {
+		Items []room.Session `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, staff.do("GET", "/api/sessions?ref="+demoSessionRef, nil, &sessions))
+	require.Len(t, sessions.Items, 1)
+	path := "/api/sessions/" + itoa(sessions.Items[0].ID)
+	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
+
+	// The recorder publishes through node A, which then hosts the session.
+	keys, err := seal.ParseKey(cfgA.Secrets.MasterKey)
+	require.NoError(t, err)
+	ts := time.Now().UTC().Format(time.RFC3339)
+	sig := ed25519.Sign(DemoRecorderKey(keys, room.DemoMainRecorder), room.DeviceMessage(room.DemoMainRecorder, ts))
+	var dev struct {
+		Token string `json:"token"`
+	}
+	anon := &client{t: t, base: "http://" + a.Addr, http: http.DefaultClient}
+	require.Equal(t, http.StatusOK, anon.do("POST", "/api/devices/token", map[string]any{"recorder_id": room.DemoMainRecorder, "timestamp": ts, "signature": sig}, &dev))
+	jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	pub, err := sfuclient.Join(jctx, "ws://"+a.Addr+"/media/ws", dev.Token, sfuclient.Options{})
+	require.NoError(t, err)
+	defer pub.Close()
+	startCamera(t, pub, room.DemoMainRecorder)
+
+	// Staff log in on node B and join there: they are redirected to A.
+	var mt struct {
+		Token string `json:"token"`
+	}
+	require.Equal(t, http.StatusOK, staff.do("POST", path+"/media-token", map[string]any{}, &mt))
+	recv := newReceiver()
+	sub, err := sfuclient.Join(jctx, "ws://"+b.Addr+"/media/ws", mt.Token, sfuclient.Options{OnTrack: recv.onTrack})
+	require.NoError(t, err)
+	defer sub.Close()
+	waitFor(t, "media through the redirect", func() bool { return recv.has(pub.ID(), 30) })
+	require.Empty(t, b.sfu.Participants(itoa(sessions.Items[0].ID)), "node B hosts nothing")
+	require.Len(t, a.sfu.Participants(itoa(sessions.Items[0].ID)), 2)
+
+	// WHEP on the wrong node is redirected too.
+	whepRecv := newReceiver()
+	whep, err := sfuclient.WHEP(jctx, "http://"+b.Addr+"/media/whep?publisher="+pub.ID(), mt.Token, sfuclient.Options{OnTrack: whepRecv.onTrack})
+	require.NoError(t, err)
+	defer whep.Close(ctx)
+	waitFor(t, "WHEP media through the redirect", func() bool { return whepRecv.has(pub.ID(), 30) })
+}
+
+// freeAddr returns a 127.0.0.1 address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
 }

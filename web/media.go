@@ -45,6 +45,9 @@ type mediaTokenRequest struct {
 	RoomID int64 `json:"room_id"`
 	// Publish asks to send media; nil means the role's default.
 	Publish *bool `json:"publish"`
+	// Display asks, for staff and admins, for the token of the room's
+	// screen, which shows the other venues (subscribe only; RoomID required).
+	Display bool `json:"display"`
 }
 
 var (
@@ -58,9 +61,22 @@ func forbidden(message string) error {
 
 // mediaGrant decides the role, grants and venue of u's token for sess
 // (and r when not zero), or returns why not.
-func mediaGrant(u auth.User, sess room.Session, r room.Room, publish *bool) (token.Role, token.Grants, string, error) {
+func mediaGrant(u auth.User, sess room.Session, r room.Room, publish *bool, display bool) (token.Role, token.Grants, string, error) {
 	wants := publish != nil && *publish
 	venue := r.VenueCode
+	if display {
+		switch {
+		case u.Role != auth.RoleAdmin && u.Role != auth.RoleStaff:
+			return "", token.Grants{}, "", forbidden("只有工作人员可以为评标室大屏申请令牌")
+		case r.ID == 0:
+			return "", token.Grants{}, "", &requestError{status: http.StatusUnprocessableEntity, code: "invalid", message: "评标室大屏令牌必须指定评标室"}
+		case u.Role == auth.RoleStaff && r.VenueCode != u.VenueCode:
+			return "", token.Grants{}, "", forbidden("只能为本场地的评标室大屏申请令牌")
+		case wants:
+			return "", token.Grants{}, "", forbidden("评标室大屏只能观看，不能推流")
+		}
+		return token.RoleDisplay, token.Grants{Subscribe: true}, venue, nil
+	}
 	switch u.Role {
 	case auth.RoleAdmin:
 		return token.RoleAdmin, token.Grants{Publish: wants, Subscribe: true, Admin: true}, venue, nil
@@ -122,7 +138,7 @@ func (s *Server) mediaToken(c *gin.Context) {
 			return
 		}
 	}
-	role, grants, venue, err := mediaGrant(u, sess, r, req.Publish)
+	role, grants, venue, err := mediaGrant(u, sess, r, req.Publish, req.Display)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -36,25 +36,31 @@ func TestMediaTokenRoles(t *testing.T) {
 		c       *client
 		roomID  int64
 		publish *bool
+		display bool
 		status  int
 		role    token.Role
 		grants  token.Grants
 		venue   string
 		message string
 	}{
-		{"evaluator of the session", f.evaluator, r1, nil, http.StatusOK, token.RoleEvaluator, token.Grants{Publish: true, Subscribe: true}, "V1", ""},
-		{"evaluator watching only", f.evaluator, 0, &no, http.StatusOK, token.RoleEvaluator, token.Grants{Subscribe: true}, "", ""},
-		{"evaluator of another session", f.stranger, 0, nil, http.StatusForbidden, "", token.Grants{}, "", ""},
-		{"staff of the venue", f.staff1, r1, nil, http.StatusOK, token.RoleStaff, token.Grants{Subscribe: true, Admin: true}, "V1", ""},
-		{"staff, whole session", f.staff2, 0, nil, http.StatusOK, token.RoleStaff, token.Grants{Subscribe: true, Admin: true}, "V2", ""},
-		{"staff into another venue's room", f.staff1, r2, nil, http.StatusForbidden, "", token.Grants{}, "", "只能进入本场地的评标室"},
-		{"staff publishing", f.staff1, r1, &yes, http.StatusForbidden, "", token.Grants{}, "", "不能推流"},
-		{"staff of a venue not in the session", f.staff3, 0, nil, http.StatusForbidden, "", token.Grants{}, "", ""},
-		{"supervisor", f.supervisor, r2, nil, http.StatusOK, token.RoleSupervisor, token.Grants{Subscribe: true, Hidden: true}, "V2", ""},
-		{"supervisor publishing", f.supervisor, r2, &yes, http.StatusForbidden, "", token.Grants{}, "", "监督人员只能隐身观看，不能推流"},
-		{"admin publishing", f.admin, r1, &yes, http.StatusOK, token.RoleAdmin, token.Grants{Publish: true, Subscribe: true, Admin: true}, "V1", ""},
-		{"archivist", f.archivist, 0, nil, http.StatusForbidden, "", token.Grants{}, "", "档案管理员"},
-		{"room of no session", f.admin, 999999, nil, http.StatusUnprocessableEntity, "", token.Grants{}, "", "评标室不属于本场评标"},
+		{"evaluator of the session", f.evaluator, r1, nil, false, http.StatusOK, token.RoleEvaluator, token.Grants{Publish: true, Subscribe: true}, "V1", ""},
+		{"evaluator watching only", f.evaluator, 0, &no, false, http.StatusOK, token.RoleEvaluator, token.Grants{Subscribe: true}, "", ""},
+		{"evaluator of another session", f.stranger, 0, nil, false, http.StatusForbidden, "", token.Grants{}, "", ""},
+		{"staff of the venue", f.staff1, r1, nil, false, http.StatusOK, token.RoleStaff, token.Grants{Subscribe: true, Admin: true}, "V1", ""},
+		{"staff, whole session", f.staff2, 0, nil, false, http.StatusOK, token.RoleStaff, token.Grants{Subscribe: true, Admin: true}, "V2", ""},
+		{"staff into another venue's room", f.staff1, r2, nil, false, http.StatusForbidden, "", token.Grants{}, "", "只能进入本场地的评标室"},
+		{"staff publishing", f.staff1, r1, &yes, false, http.StatusForbidden, "", token.Grants{}, "", "不能推流"},
+		{"staff of a venue not in the session", f.staff3, 0, nil, false, http.StatusForbidden, "", token.Grants{}, "", ""},
+		{"supervisor", f.supervisor, r2, nil, false, http.StatusOK, token.RoleSupervisor, token.Grants{Subscribe: true, Hidden: true}, "V2", ""},
+		{"supervisor publishing", f.supervisor, r2, &yes, false, http.StatusForbidden, "", token.Grants{}, "", "监督人员只能隐身观看，不能推流"},
+		{"admin publishing", f.admin, r1, &yes, false, http.StatusOK, token.RoleAdmin, token.Grants{Publish: true, Subscribe: true, Admin: true}, "V1", ""},
+		{"archivist", f.archivist, 0, nil, false, http.StatusForbidden, "", token.Grants{}, "", "档案管理员"},
+		{"room display", f.staff1, r1, nil, true, http.StatusOK, token.RoleDisplay, token.Grants{Subscribe: true}, "V1", ""},
+		{"display of another venue's room", f.staff1, r2, nil, true, http.StatusForbidden, "", token.Grants{}, "", "本场地的评标室大屏"},
+		{"display without a room", f.staff1, 0, nil, true, http.StatusUnprocessableEntity, "", token.Grants{}, "", "必须指定评标室"},
+		{"display that publishes", f.admin, r1, &yes, true, http.StatusForbidden, "", token.Grants{}, "", "只能观看"},
+		{"display asked by a supervisor", f.supervisor, r1, nil, true, http.StatusForbidden, "", token.Grants{}, "", "只有工作人员"},
+		{"room of no session", f.admin, 999999, nil, false, http.StatusUnprocessableEntity, "", token.Grants{}, "", "评标室不属于本场评标"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +70,9 @@ func TestMediaTokenRoles(t *testing.T) {
 			}
 			if tc.publish != nil {
 				body["publish"] = *tc.publish
+			}
+			if tc.display {
+				body["display"] = true
 			}
 			status, raw, _ := tc.c.raw(http.MethodPost, f.path+"/media-token", body)
 			require.Equal(t, tc.status, status, string(raw))
@@ -97,7 +106,7 @@ func TestMediaTokenRoles(t *testing.T) {
 	// Every mint is audited with its grants.
 	entries, err := f.e.audit.List(context.Background(), audit.Filter{Object: "session:" + itoa(f.sess.ID), Action: "media.token"})
 	require.NoError(t, err)
-	require.Len(t, entries, 6)
+	require.Len(t, entries, 7)
 	var hidden map[string]any
 	for _, en := range entries {
 		var d map[string]any

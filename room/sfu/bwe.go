@@ -7,9 +7,8 @@ import (
 )
 
 // allocator decides, per subscriber, how many simulcast layers to drop
-// below what the subscriber asked for. The input is the send-side
-// bandwidth estimate (GCC over TWCC feedback) and the bitrate being sent
-// to the subscriber. A congested tick is one where the estimate is under
+// below what the subscriber asked for. The input is the subscriber's
+// bandwidth estimate (see estimator) and the bitrate being sent to it. A congested tick is one where the estimate is under
 // 85 % of what is sent; two in a row drop one layer on every video track
 // of the subscriber. After backoff without congestion one layer is given
 // back; a drop soon after a raise doubles the backoff (up to a minute),
@@ -103,10 +102,6 @@ func (s *Server) allocate(now time.Time, elapsed time.Duration) {
 
 // allocate runs p's allocator on its bandwidth estimate.
 func (p *Participant) allocate(now time.Time) {
-	e := p.bwe.Load()
-	if e == nil || *e == nil {
-		return
-	}
 	p.mu.Lock()
 	downs := make([]*downTrack, 0, len(p.downs))
 	for _, d := range p.downs {
@@ -127,13 +122,14 @@ func (p *Participant) allocate(now time.Time) {
 		}
 		simulcast = simulcast || d.pub.simulcast
 	}
+	estimate := p.est.estimate(now, sending)
 	if !simulcast {
 		return
 	}
 	before := p.alloc.shift
-	shift := p.alloc.step(now, int64((*e).GetTargetBitrate()), sending)
+	shift := p.alloc.step(now, estimate, sending)
 	if shift != before {
-		p.log.Info("bandwidth allocation", "drop_layers", shift, "estimate_bps", (*e).GetTargetBitrate(), "sending_bps", sending)
+		p.log.Info("bandwidth allocation", "drop_layers", shift, "estimate_bps", estimate, "sending_bps", sending)
 	}
 	for _, d := range downs {
 		if d.pub.kind == webrtc.RTPCodecTypeVideo {

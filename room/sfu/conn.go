@@ -3,7 +3,6 @@ package sfu
 import (
 	"sync"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -33,11 +32,7 @@ type conn struct {
 // newConn builds one of p's peer connections.
 func (p *Participant) newConn(target string) (*conn, error) {
 	c := &conn{target: target}
-	api, err := p.srv.newAPI(func(e cc.BandwidthEstimator) {
-		if target == TargetSubscriber {
-			p.bwe.Store(&e)
-		}
-	})
+	api, err := p.srv.newAPI(target)
 	if err != nil {
 		return nil, err
 	}

@@ -41,12 +41,33 @@ type downTrack struct {
 	started  bool
 	packets  uint32
 	octets   uint32
-	hdr      rtp.Header // scratch, reused for every packet
+	hdr      rtp.Header   // scratch, reused for every packet
+	hist     []sentPacket // video: what each recent sequence number carried
 }
 
+// sentPacket maps one sequence number a down track sent back to the
+// packet of the published layer it carried, for NACKs.
+type sentPacket struct {
+	ts    uint32 // the timestamp sent
+	upSeq uint16 // the layer's sequence number
+	seq   uint16 // the sequence number sent
+	layer int8   // the layer index; -1 none
+}
+
+// histSize is how many sent packets a down track remembers (a power of
+// two, at most cacheSize).
+const histSize = cacheSize
+
 func newDownTrack(sub *Participant, pub *pubTrack) *downTrack {
-	return &downTrack{sub: sub, pub: pub, video: pub.kind == webrtc.RTPCodecTypeVideo, clock: pub.codec.ClockRate,
+	d := &downTrack{sub: sub, pub: pub, video: pub.kind == webrtc.RTPCodecTypeVideo, clock: pub.codec.ClockRate,
 		req: maxLayers - 1, want: -1, current: -1}
+	if d.video {
+		d.hist = make([]sentPacket, histSize)
+		for i := range d.hist {
+			d.hist[i].layer = -1
+		}
+	}
+	return d
 }
 
 // ID is the published track's id.
@@ -172,6 +193,9 @@ func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool,
 	if _, err := d.writer.WriteRTP(o, payload); err != nil {
 		return
 	}
+	if d.hist != nil {
+		d.hist[seq%histSize] = sentPacket{ts: ts, upSeq: h.SequenceNumber, seq: seq, layer: int8(l.idx)}
+	}
 	if !d.started || int16(seq-d.lastSeq) > 0 {
 		d.lastSeq, d.lastTS, d.lastAt, d.started = seq, ts, now, true
 	}
@@ -213,16 +237,22 @@ func (d *downTrack) sendSenderReport(l *upLayer, ntp uint64, rtpTime uint32) {
 	}
 }
 
-// readRTCP reads the subscriber's RTCP for this track (which also drives
-// the NACK responder) and forwards keyframe requests to the publisher.
+// readRTCP reads the subscriber's RTCP for this track: NACKs are
+// answered from the layer's packet cache, keyframe requests go to the
+// publisher, receiver reports and REMB feed the subscriber's bandwidth
+// estimator.
 func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
+	buf := make([]byte, maxPacket)
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
 			return
 		}
+		d.mu.Lock()
+		ssrc := d.ssrc
+		d.mu.Unlock()
 		for _, pk := range pkts {
-			switch pk.(type) {
+			switch pk := pk.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				d.mu.Lock()
 				cur := d.current
@@ -230,7 +260,59 @@ func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
 				if l := d.pub.layer(cur); l != nil {
 					l.requestKeyframe(d.sub.srv.now())
 				}
+			case *rtcp.TransportLayerNack:
+				if pk.MediaSSRC != ssrc || d.hist == nil {
+					continue
+				}
+				for i := range pk.Nacks {
+					pk.Nacks[i].Range(func(seq uint16) bool {
+						d.retransmit(seq, buf)
+						return true
+					})
+				}
+				d.sub.srv.flush()
+			case *rtcp.ReceiverReport:
+				for _, r := range pk.Reports {
+					if r.SSRC == ssrc {
+						d.sub.est.onLoss(r.FractionLost)
+					}
+				}
+			case *rtcp.ReceiverEstimatedMaximumBitrate:
+				d.sub.est.onREMB(float64(pk.Bitrate), d.sub.srv.now())
 			}
 		}
 	}
+}
+
+// retransmit sends again the packet this down track sent as seq, taken
+// from the layer's packet cache, on the original SSRC (RFC 4585 §6.2.1
+// without RTX). buf is scratch space.
+func (d *downTrack) retransmit(seq uint16, buf []byte) {
+	d.mu.Lock()
+	sent := d.hist[seq%histSize]
+	d.mu.Unlock()
+	if sent.layer < 0 || sent.seq != seq {
+		return
+	}
+	l := d.pub.layer(int(sent.layer))
+	if l == nil || l.cache == nil {
+		return
+	}
+	n := l.cache.get(sent.upSeq, buf)
+	if n == 0 {
+		return
+	}
+	var h rtp.Header
+	hl, err := h.Unmarshal(buf[:n])
+	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.bound {
+		return
+	}
+	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = d.pt, seq, sent.ts, d.ssrc
+	h.CSRC, h.Extension, h.Extensions = nil, false, nil
+	_, _ = d.writer.WriteRTP(&h, buf[hl:n])
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,7 +82,7 @@ type env struct {
 	nodeID string
 }
 
-func newEnv(t *testing.T, tune ...func(*sfu.Params)) *env {
+func newEnv(t testing.TB, tune ...func(*sfu.Params)) *env {
 	t.Helper()
 	tokens, err := token.New(testKey, time.Hour, nil)
 	require.NoError(t, err)
@@ -100,7 +101,7 @@ func newEnv(t *testing.T, tune ...func(*sfu.Params)) *env {
 	e.nodeID = p.Self.ID
 	e.srv, err = sfu.New(p)
 	require.NoError(t, err)
-	mux.Handle("/media/", http.StripPrefix("/media", e.srv.Handler()))
+	mux.Handle("/media/", labelled(http.StripPrefix("/media", e.srv.Handler())))
 	e.ws = "ws" + strings.TrimPrefix(e.hs.URL, "http") + "/media/ws"
 	e.base = e.hs.URL + "/media"
 	e.client = sfuclient.Options{ConfigureSettingEngine: loopback}
@@ -108,12 +109,21 @@ func newEnv(t *testing.T, tune ...func(*sfu.Params)) *env {
 	return e
 }
 
+// labelled runs h with the pprof label side=server, which the goroutines
+// it starts (the server's pion peers) inherit; profiles of benchmarks can
+// then tell the server's CPU from the in-process clients'.
+func labelled(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pprof.Do(r.Context(), pprof.Labels("side", "server"), func(context.Context) { h.ServeHTTP(w, r) })
+	})
+}
+
 func (e *env) close() {
 	e.srv.Close()
 	e.hs.Close()
 }
 
-func (e *env) mint(t *testing.T, c token.Claims) string {
+func (e *env) mint(t testing.TB, c token.Claims) string {
 	t.Helper()
 	if c.Session == "" {
 		c.Session = "1"
@@ -145,19 +155,19 @@ type peer struct {
 	events *events
 }
 
-func (e *env) join(t *testing.T, c token.Claims) *peer {
+func (e *env) join(t testing.TB, c token.Claims) *peer {
 	t.Helper()
 	p, err := e.tryJoin(t, e.ws, c)
 	require.NoError(t, err)
 	return p
 }
 
-func (e *env) tryJoin(t *testing.T, url string, c token.Claims) (*peer, error) {
+func (e *env) tryJoin(t testing.TB, url string, c token.Claims) (*peer, error) {
 	t.Helper()
 	return e.joinWith(t, url, c, e.client)
 }
 
-func (e *env) joinWith(t *testing.T, url string, c token.Claims, opts sfuclient.Options) (*peer, error) {
+func (e *env) joinWith(t testing.TB, url string, c token.Claims, opts sfuclient.Options) (*peer, error) {
 	t.Helper()
 	rc, ev := newReceived(), &events{}
 	opts.OnTrack = rc.onTrack

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/evalroom/evalroom/room/token"
@@ -42,7 +40,7 @@ type Participant struct {
 	via      string // "ws", "whip", "whep"
 	auto     bool   // subscribes to every track published in the session
 
-	bwe   atomic.Pointer[cc.BandwidthEstimator]
+	est   estimator // the subscriber connection's bandwidth
 	alloc allocator // owned by the server's allocation loop
 
 	sendMu  sync.Mutex

@@ -22,6 +22,7 @@ type Server struct {
 	settings webrtc.SettingEngine
 	closers  []func() error
 	handler  http.Handler
+	flusher  flusher // the batching UDP socket, or nil
 
 	mu        sync.Mutex
 	sessions  map[string]*session
@@ -51,10 +52,30 @@ func New(p Params) (*Server, error) {
 		sessions: map[string]*session{}, resources: map[string]*Participant{},
 		done: make(chan struct{}),
 	}
+	switch {
+	case p.ICE.UDPMux != nil:
+		s.flusher, _ = p.ICE.UDPMux.(flusher)
+	case p.ICE.UDPConn != nil:
+		s.flusher, _ = p.ICE.UDPConn.(flusher)
+	}
 	s.handler = s.routes()
 	s.wg.Add(1)
 	go s.allocateLoop()
 	return s, nil
+}
+
+// flusher is a batching socket (room/sfu/udpbatch.Conn): writes queue
+// until Flush sends them in one system call.
+type flusher interface{ Flush() error }
+
+// flush sends what the batching socket queued, if there is one. The SFU
+// calls it after fanning one incoming packet out to every subscriber.
+func (s *Server) flush() {
+	if s.flusher != nil {
+		// A send error was logged by the socket; the packet is lost
+		// like any other and NACK may recover it.
+		_ = s.flusher.Flush()
+	}
 }
 
 // Handler returns the HTTP handler serving /ws, /whip, /whip/{id}, /whep

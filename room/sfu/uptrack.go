@@ -2,7 +2,6 @@ package sfu
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +49,8 @@ type upLayer struct {
 
 	lastPLI atomic.Int64 // unix nanoseconds of the last keyframe request
 	wantKey atomic.Bool  // a subscriber waits for a keyframe of this layer
+
+	cache *packetCache // video: recent packets, for subscribers' NACKs
 }
 
 // onTrack receives a new incoming stream (a track, or one simulcast layer
@@ -75,6 +76,9 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 	}
 	l := &upLayer{track: t, rid: remote.RID(), remote: remote, ssrc: uint32(remote.SSRC()),
 		mime: remote.Codec().MimeType, clock: remote.Codec().ClockRate}
+	if t.kind == webrtc.RTPCodecTypeVideo {
+		l.cache = newPacketCache()
+	}
 	for _, e := range receiver.GetParameters().HeaderExtensions {
 		if e.URI == AudioLevelURI {
 			l.levelID = uint8(e.ID)
@@ -241,6 +245,9 @@ func (l *upLayer) readRTP() {
 		}
 		payload := buf[hl:n]
 		l.bytes.Add(uint64(n))
+		if l.cache != nil {
+			l.cache.put(h.SequenceNumber, buf[:n])
+		}
 		media := payload
 		if h.Padding && len(media) > 0 {
 			if pad := int(media[len(media)-1]); pad <= len(media) {
@@ -267,6 +274,7 @@ func (l *upLayer) readRTP() {
 		for _, d := range t.downList() {
 			d.forward(l, &h, payload, key, level, now)
 		}
+		srv.flush()
 		if key {
 			l.wantKey.Store(false)
 		} else if video && l.wantKey.Load() {
@@ -381,32 +389,21 @@ func (p *Participant) speaking(t *pubTrack, on bool) {
 }
 
 // codecPreferences are the codecs a subscriber's transceiver for t
-// offers: t's codec and its RTX companion.
+// offers: t's codec (subscribers get no RTX: retransmissions use the
+// original SSRC).
 func (t *pubTrack) codecPreferences() []webrtc.RTPCodecParameters {
-	var out []webrtc.RTPCodecParameters
-	var pt webrtc.PayloadType
-	for _, c := range codecs() {
+	subs := codecs(TargetSubscriber)
+	for _, c := range subs {
 		if strings.EqualFold(c.params.MimeType, t.codec.MimeType) && fmtpMatch(c.params.SDPFmtpLine, t.codec.SDPFmtpLine) {
-			out = append(out, c.params)
-			pt = c.params.PayloadType
-			break
+			return []webrtc.RTPCodecParameters{c.params}
 		}
 	}
-	if len(out) == 0 {
-		for _, c := range codecs() {
-			if strings.EqualFold(c.params.MimeType, t.codec.MimeType) {
-				out = append(out, c.params)
-				pt = c.params.PayloadType
-				break
-			}
+	for _, c := range subs {
+		if strings.EqualFold(c.params.MimeType, t.codec.MimeType) {
+			return []webrtc.RTPCodecParameters{c.params}
 		}
 	}
-	for _, c := range codecs() {
-		if c.params.MimeType == webrtc.MimeTypeRTX && c.params.SDPFmtpLine == "apt="+strconv.Itoa(int(pt)) {
-			out = append(out, c.params)
-		}
-	}
-	return out
+	return nil
 }
 
 // fmtpMatch compares the H264 profile (other codecs always match).

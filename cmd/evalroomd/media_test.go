@@ -112,12 +112,51 @@ func TestDemoSessionMedia(t *testing.T) {
 	supRecv := newReceiver()
 	supClient := join(mediaToken(sup, 0, false), supRecv)
 	hfRecv, njRecv := newReceiver(), newReceiver()
-	join(mediaToken(staffHF, roomOf[room.DemoRemoteVenue], false), hfRecv)
-	join(mediaToken(expert, roomOf[room.DemoMainVenue], false), njRecv)
+	staffHFClient := join(mediaToken(staffHF, roomOf[room.DemoRemoteVenue], false), hfRecv)
+	expertClient := join(mediaToken(expert, roomOf[room.DemoMainVenue], false), njRecv)
+	// The Nanjing room's screen shows Hefei, never Nanjing itself.
+	var display struct {
+		Token string `json:"token"`
+	}
+	require.Equal(t, http.StatusOK, staffNJ.do("POST", path+"/media-token", map[string]any{"room_id": roomOf[room.DemoMainVenue], "display": true}, &display))
+	screenRecv := newReceiver()
+	join(display.Token, screenRecv)
 
 	waitFor(t, "Hefei staff see and hear Nanjing", func() bool { return hfRecv.has(nj, 30) })
 	waitFor(t, "the Nanjing evaluator sees and hears Hefei", func() bool { return njRecv.has(hf, 30) })
 	waitFor(t, "the supervisor sees both rooms", func() bool { return supRecv.has(nj, 30) && supRecv.has(hf, 30) })
+	waitFor(t, "the Nanjing screen shows Hefei", func() bool { return screenRecv.has(hf, 30) })
+	require.False(t, screenRecv.any(nj), "the Nanjing screen must not show Nanjing")
+
+	// Staff control their own venue only: Hefei's staff cannot remove the
+	// Nanjing evaluator; Nanjing's staff can.
+	remove := func(c *sfuclient.Client, id string) {
+		require.NoError(t, c.Send(sfu.Message{Type: sfu.TypeRemove, Participant: &sfu.ParticipantInfo{ID: id}}))
+	}
+	remove(staffHFClient, expertClient.ID())
+	waitFor(t, "the refusal", func() bool {
+		for _, e := range events.all() {
+			if e.Type == sfu.TypeError && e.Code == "forbidden" && e.Recoverable {
+				return true
+			}
+		}
+		return false
+	})
+	select {
+	case <-expertClient.Done():
+		t.Fatal("Hefei's staff removed a Nanjing evaluator")
+	default:
+	}
+	staffNJClient := join(mediaToken(staffNJ, roomOf[room.DemoMainVenue], false), nil)
+	remove(staffNJClient, expertClient.ID())
+	select {
+	case <-expertClient.Done():
+		var se *sfuclient.ServerError
+		require.ErrorAs(t, expertClient.Err(), &se)
+		require.Equal(t, "removed", se.Code)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the evaluator was not removed")
+	}
 
 	// Nobody heard of the supervisor, and it cannot publish.
 	require.NotEmpty(t, events.all(), "the others did get events")
@@ -199,6 +238,13 @@ func (r *receiver) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			r.mu.Unlock()
 		}
 	}()
+}
+
+// any reports whether any packet came from publisher.
+func (r *receiver) any(publisher string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.video[publisher]+r.audio[publisher] > 0
 }
 
 // has reports whether at least n video and n audio packets and a key frame

@@ -14,7 +14,7 @@ import (
 // (WHEP) the track takes one of the transceivers the client offered;
 // otherwise a send-only transceiver is added and the server renegotiates.
 func (p *Participant) attach(t *pubTrack, addTrack bool) {
-	if !p.claims.Grants.Subscribe || t.owner == p {
+	if !p.claims.Grants.Subscribe || t.owner == p || p.ownRoomOnDisplay(t) {
 		return
 	}
 	p.mu.Lock()

@@ -32,6 +32,11 @@ package sfu
 //	    Chooses the simulcast layer of a received track, or pauses it.
 //	{"type":"leave"}
 //	    Leaves the session; the server closes the connection.
+//	{"type":"remove","participant":{"id":"PA_..."}}
+//	    Control (admin grant): removes a participant from the session; it
+//	    gets error "removed" and is closed. Staff may remove participants
+//	    of their own venue only. Refused with a recoverable "forbidden"
+//	    error otherwise.
 //
 // Server → client:
 //
@@ -53,7 +58,8 @@ package sfu
 //	    forbidden, protocol, unavailable, closing, unknown_track.
 //
 // Hidden participants (supervisors) are never listed and never the subject
-// of an event. Each received track's MediaStreamTrack id is the track id
+// of an event. A room display (role display) receives the tracks of the
+// other rooms only, never its own room's. Each received track's MediaStreamTrack id is the track id
 // ("TR_...") and its stream id is the publishing participant's id. A
 // simulcast publisher sends rids q/h/f, l/m/h, low/mid/high or 0/1/2
 // (lowest first) with the MID and RID header extensions.
@@ -80,6 +86,7 @@ const (
 	TypeCandidate         = "candidate"
 	TypeSubscribe         = "subscribe"
 	TypeLeave             = "leave"
+	TypeRemove            = "remove"
 	TypeParticipantJoined = "participant_joined"
 	TypeParticipantLeft   = "participant_left"
 	TypeTrackPublished    = "track_published"
@@ -232,6 +239,10 @@ func (m *Message) validate() error {
 			return fmt.Errorf("%w: unknown layer %q", ErrMalformed, m.Layer)
 		}
 	case TypeLeave:
+	case TypeRemove:
+		if m.Participant == nil || m.Participant.ID == "" {
+			return missing("participant id")
+		}
 	case TypeJoined, TypeRedirect, TypeParticipantJoined, TypeParticipantLeft,
 		TypeTrackPublished, TypeTrackUnpublished, TypeSpeaking, TypeError:
 		// Server messages: decoded by clients.
@@ -246,7 +257,7 @@ func (m *Message) validate() error {
 // clientMessage reports whether a client may send messages of type t.
 func clientMessage(t string) bool {
 	switch t {
-	case TypeJoin, TypeOffer, TypeAnswer, TypeCandidate, TypeSubscribe, TypeLeave:
+	case TypeJoin, TypeOffer, TypeAnswer, TypeCandidate, TypeSubscribe, TypeLeave, TypeRemove:
 		return true
 	}
 	return false

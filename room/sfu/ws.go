@@ -264,6 +264,8 @@ func (s *Server) dispatch(ctx context.Context, p *Participant, m Message) error 
 		return p.handleSubscribe(m)
 	case TypeLeave:
 		return errLeave
+	case TypeRemove:
+		return p.handleRemove(ctx, m.Participant.ID)
 	}
 	return errors.Join(ErrProtocol, errors.New("join twice"))
 }

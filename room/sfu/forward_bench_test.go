@@ -12,13 +12,17 @@ import (
 
 // countingWriter stands in for pion's write stream.
 type countingWriter struct {
-	packets int
-	last    rtp.Header
+	packets  int
+	last     rtp.Header
+	lastMark byte // payload byte 2 of the last packet
 }
 
-func (w *countingWriter) WriteRTP(h *rtp.Header, _ []byte) (int, error) {
+func (w *countingWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	w.packets++
 	w.last = *h
+	if len(payload) > 2 {
+		w.lastMark = payload[2]
+	}
 	return 0, nil
 }
 

@@ -103,7 +103,10 @@ func (s *Server) newAPI(target string) (*webrtc.API, error) {
 	}
 	exts := []ext{{sdp.SDESMidURI, webrtc.RTPCodecTypeVideo}, {sdp.SDESMidURI, webrtc.RTPCodecTypeAudio},
 		{AudioLevelURI, webrtc.RTPCodecTypeAudio}}
-	if target == TargetPublisher {
+	if target == TargetSubscriber {
+		// For the receiver's REMB estimate.
+		exts = append(exts, ext{sdp.ABSSendTimeURI, webrtc.RTPCodecTypeVideo})
+	} else {
 		exts = append(exts, ext{sdp.SDESRTPStreamIDURI, webrtc.RTPCodecTypeVideo},
 			ext{sdp.SDESRepairRTPStreamIDURI, webrtc.RTPCodecTypeVideo},
 			ext{sdp.TransportCCURI, webrtc.RTPCodecTypeVideo}, ext{sdp.TransportCCURI, webrtc.RTPCodecTypeAudio})

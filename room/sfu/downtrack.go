@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -27,11 +28,12 @@ type downTrack struct {
 	pt       uint8
 	writer   webrtc.TrackLocalWriter
 	levelID  uint8
-	req      int  // requested quality (layer index)
-	shift    int  // layers dropped for congestion
-	paused   bool // paused by the subscriber
-	want     int  // layer to forward, -1 none
-	current  int  // layer being forwarded, -1 none
+	absID    uint8 // abs-send-time extension id, 0 when not negotiated
+	req      int   // requested quality (layer index)
+	shift    int   // layers dropped for congestion
+	paused   bool  // paused by the subscriber
+	want     int   // layer to forward, -1 none
+	current  int   // layer being forwarded, -1 none
 	startSeq uint16
 	seqOff   uint16
 	tsOff    uint32
@@ -97,14 +99,18 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if chosen == nil {
 		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 	}
-	var levelID uint8
+	var levelID, absID uint8
 	for _, e := range ctx.HeaderExtensions() {
-		if e.URI == AudioLevelURI {
+		switch e.URI {
+		case AudioLevelURI:
 			levelID = uint8(e.ID)
+		case sdp.ABSSendTimeURI:
+			absID = uint8(e.ID)
 		}
 	}
 	d.mu.Lock()
 	d.bound, d.ssrc, d.pt, d.writer, d.levelID = true, uint32(ctx.SSRC()), uint8(chosen.PayloadType), ctx.WriteStream(), levelID
+	d.absID = absID
 	d.current = -1
 	d.mu.Unlock()
 	d.reselect()
@@ -189,6 +195,10 @@ func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool,
 	o.Extension, o.Extensions = false, o.Extensions[:0]
 	if d.levelID != 0 && len(level) > 0 {
 		_ = o.SetExtension(d.levelID, level)
+	}
+	if d.absID != 0 {
+		abs := absSendTime(now)
+		_ = o.SetExtension(d.absID, abs[:])
 	}
 	if _, err := d.writer.WriteRTP(o, payload); err != nil {
 		return
@@ -314,5 +324,17 @@ func (d *downTrack) retransmit(seq uint16, buf []byte) {
 	}
 	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = d.pt, seq, sent.ts, d.ssrc
 	h.CSRC, h.Extension, h.Extensions = nil, false, nil
+	if d.absID != 0 {
+		abs := absSendTime(d.sub.srv.now())
+		_ = h.SetExtension(d.absID, abs[:])
+	}
 	_, _ = d.writer.WriteRTP(&h, buf[hl:n])
+}
+
+// absSendTime is the abs-send-time header extension's value for t: 24
+// bits of seconds in 6.18 fixed point. Browsers' receive-side bandwidth
+// estimate (sent back as REMB) reads it.
+func absSendTime(t time.Time) [3]byte {
+	v := uint32(t.Unix())<<18 | uint32(uint64(t.Nanosecond())<<18/1e9)
+	return [3]byte{byte(v >> 16), byte(v >> 8), byte(v)}
 }

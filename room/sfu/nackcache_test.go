@@ -98,3 +98,8 @@ func vp8Payload(key bool, mark byte) []byte {
 	p[2] = mark
 	return p
 }
+
+func TestAbsSendTime(t *testing.T) {
+	at := time.Unix(1_000_000_007, 500_000_000) // …7.5 s: 7 % 64 = 7 seconds and a half
+	require.Equal(t, [3]byte{0x1e, 0x00, 0x00}, absSendTime(at))
+}

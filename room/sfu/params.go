@@ -47,13 +47,15 @@ type Presence interface {
 
 // ICEConfig is the network side of the SFU.
 type ICEConfig struct {
-	// UDPMux, when set, carries all ICE UDP traffic (for example a
-	// batching mux from room/sfu/udpbatch). It is not closed by the
-	// server.
+	// UDPMux, when set, carries all ICE UDP traffic. It is not closed by
+	// the server.
 	UDPMux ice.UDPMux
 	// UDPConn, when UDPMux is nil, is one socket for all ICE UDP traffic
-	// (for example a batching conn). The server wraps it in a mux and
-	// closes both.
+	// (for example a batching room/sfu/udpbatch.Conn). The server wraps it
+	// in a mux and closes both. When UDPConn (or UDPMux) has a
+	// Flush() error method, the server calls it after fanning each
+	// incoming packet out to the subscribers, so the fan-out leaves in
+	// one system call.
 	UDPConn net.PacketConn
 	// UDPPort, when UDPMux and UDPConn are nil and UDPPort > 0, opens one UDP socket on
 	// that port for all peers. The server closes it.

@@ -304,6 +304,7 @@ func (l *upLayer) readRTCP() {
 				for _, d := range l.track.downList() {
 					d.sendSenderReport(l, sr.NTPTime, sr.RTPTime)
 				}
+				l.track.owner.srv.flush()
 			}
 		}
 	}

@@ -50,11 +50,16 @@ type downTrack struct {
 // sentPacket maps one sequence number a down track sent back to the
 // packet of the published layer it carried, for NACKs.
 type sentPacket struct {
-	ts    uint32 // the timestamp sent
-	upSeq uint16 // the layer's sequence number
-	seq   uint16 // the sequence number sent
-	layer int8   // the layer index; -1 none
+	ts     uint32 // the timestamp sent
+	resent uint32 // unix milliseconds (truncated, never 0) of the last retransmission, 0 none
+	upSeq  uint16 // the layer's sequence number
+	seq    uint16 // the sequence number sent
+	layer  int8   // the layer index; -1 none
 }
+
+// resendGap is the least time between two retransmissions of one packet
+// to one subscriber, so that repeated NACKs cannot multiply the traffic.
+const resendGap = 40 * time.Millisecond
 
 // histSize is how many sent packets a down track remembers (a power of
 // two, at most cacheSize).
@@ -298,17 +303,21 @@ func (d *downTrack) readRTCP(sender *webrtc.RTPSender) {
 // from the layer's packet cache, on the original SSRC (RFC 4585 §6.2.1
 // without RTX). buf is scratch space.
 func (d *downTrack) retransmit(seq uint16, buf []byte) {
+	ms := uint32(d.sub.srv.now().UnixMilli()) | 1
 	d.mu.Lock()
-	sent := d.hist[seq%histSize]
-	d.mu.Unlock()
-	if sent.layer < 0 || sent.seq != seq {
+	sent := &d.hist[seq%histSize]
+	if sent.layer < 0 || sent.seq != seq || (sent.resent != 0 && ms-sent.resent < uint32(resendGap.Milliseconds())) {
+		d.mu.Unlock()
 		return
 	}
-	l := d.pub.layer(int(sent.layer))
+	sent.resent = ms
+	upSeq, layer, ts := sent.upSeq, sent.layer, sent.ts
+	d.mu.Unlock()
+	l := d.pub.layer(int(layer))
 	if l == nil || l.cache == nil {
 		return
 	}
-	n := l.cache.get(sent.upSeq, buf)
+	n := l.cache.get(upSeq, buf)
 	if n == 0 {
 		return
 	}
@@ -322,7 +331,7 @@ func (d *downTrack) retransmit(seq uint16, buf []byte) {
 	if !d.bound {
 		return
 	}
-	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = d.pt, seq, sent.ts, d.ssrc
+	h.PayloadType, h.SequenceNumber, h.Timestamp, h.SSRC = d.pt, seq, ts, d.ssrc
 	h.CSRC, h.Extension, h.Extensions = nil, false, nil
 	if d.absID != 0 {
 		abs := absSendTime(d.sub.srv.now())

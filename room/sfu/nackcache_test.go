@@ -53,6 +53,8 @@ func TestRetransmitFromTheLayerCache(t *testing.T) {
 	require.Equal(t, uint8(96), w.last.PayloadType)
 	require.Equal(t, byte(14), w.lastMark, "the packet that carried sequence number 1014")
 	require.Equal(t, 20, ws[0].packets, "only the subscriber that asked")
+	d.retransmit(lost, buf)
+	require.Equal(t, 21, w.packets, "asked again at once: not resent")
 
 	d.retransmit(last.SequenceNumber+1, buf)
 	d.retransmit(last.SequenceNumber-cacheSize, buf)

@@ -39,9 +39,14 @@ type Conn struct {
 	sendErr error // first send error since the last Flush
 	failing bool  // the last send failed (log once per run)
 
-	kick      chan struct{}
-	stop      chan struct{}
-	wg        sync.WaitGroup
+	// backstop sends a queue nobody flushed; armed (guarded by mu) while
+	// it is set for the current queue. It is a runtime timer, not a
+	// goroutine: arming and disarming it wakes nobody, so a caller that
+	// flushes every fan-out pays no wake-up for it.
+	backstop *time.Timer
+	armed    bool
+	// inflight counts backstop sends in progress, waited for by Close.
+	inflight  sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 
@@ -75,16 +80,14 @@ func New(conn *net.UDPConn, opts ...Option) (*Conn, error) {
 		log:   cfg.log.With("udp", conn.LocalAddr().String()),
 		cur:   newBatch(cfg.size),
 		spare: newBatch(cfg.size),
-		kick:  make(chan struct{}, 1),
-		stop:  make(chan struct{}),
 	}
+	c.backstop = time.AfterFunc(time.Hour, c.onBackstop)
+	c.backstop.Stop()
 	if la, ok := conn.LocalAddr().(*net.UDPAddr); ok && la.IP.To4() != nil {
 		c.bw = ipv4.NewPacketConn(conn)
 	} else {
 		c.bw = ipv6.NewPacketConn(conn)
 	}
-	c.wg.Add(1)
-	go c.backstop()
 	return c, nil
 }
 
@@ -131,15 +134,14 @@ func (c *Conn) enqueue(p []byte, addr netip.AddrPort) (int, error) {
 			continue
 		}
 		b.put(p, addr)
-		first, full := b.n == 1, b.n == len(b.slots)
+		full := b.n == len(b.slots)
+		if !full && !c.armed {
+			c.armed = true
+			c.backstop.Reset(c.interval)
+		}
 		c.mu.Unlock()
 		if full {
 			c.sendCurrent()
-		} else if first {
-			select {
-			case c.kick <- struct{}{}:
-			default:
-			}
 		}
 		return len(p), nil
 	}
@@ -171,6 +173,10 @@ func (c *Conn) sendCurrent() {
 		return
 	}
 	c.cur, c.spare = c.spare, b
+	if c.armed {
+		c.armed = false
+		c.backstop.Stop()
+	}
 	c.mu.Unlock()
 	err := c.send(b)
 	b.reset()
@@ -217,26 +223,19 @@ func (c *Conn) send(b *batch) error {
 	return first
 }
 
-// backstop sends a queue that waited interval without Flush.
-func (c *Conn) backstop() {
-	defer c.wg.Done()
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-c.kick:
-		}
-		t.Reset(c.interval)
-		select {
-		case <-c.stop:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		c.sendCurrent()
+// onBackstop sends a queue that waited interval without Flush. It runs on
+// the timer's goroutine; Close waits for it.
+func (c *Conn) onBackstop() {
+	c.mu.Lock()
+	c.armed = false
+	if c.closed {
+		c.mu.Unlock()
+		return
 	}
+	c.inflight.Add(1)
+	c.mu.Unlock()
+	defer c.inflight.Done()
+	c.sendCurrent()
 }
 
 // Stats returns counters since New.
@@ -250,9 +249,10 @@ func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
 		c.closed = true
+		c.armed = false
+		c.backstop.Stop()
 		c.mu.Unlock()
-		close(c.stop)
-		c.wg.Wait()
+		c.inflight.Wait()
 		c.sendCurrent()
 		c.closeErr = c.conn.Close()
 	})

@@ -14,6 +14,9 @@
 // Conn implements net.PacketConn and pion/ice's AddrPortReaderWriter, so
 // it can stand under ice.NewUDPMuxDefault; see the package example.
 //
-// The package knows nothing of RTP or sessions. Its one goroutine (the
-// backstop) is stopped by Close; it never prints.
+// The backstop is a runtime timer armed by the first queued datagram and
+// disarmed by the send that empties the queue, so a caller that flushes
+// every fan-out causes no extra wake-up; Close disarms it and waits for a
+// backstop send in progress. The package knows nothing of RTP or
+// sessions; it logs a failing send once per run of failures.
 package udpbatch

@@ -117,6 +117,9 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.bound, d.ssrc, d.pt, d.writer, d.levelID = true, uint32(ctx.SSRC()), uint8(chosen.PayloadType), ctx.WriteStream(), levelID
 	d.absID = absID
 	d.current = -1
+	for i := range d.hist { // a new binding: nothing sent yet
+		d.hist[i] = sentPacket{layer: -1}
+	}
 	d.mu.Unlock()
 	d.reselect()
 	return *chosen, nil

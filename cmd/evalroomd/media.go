@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -103,12 +102,10 @@ func (m *Main) iceConfig() (sfu.ICEConfig, error) {
 		m.log.Info("media UDP", "addr", conn.LocalAddr().String(), "batched", c.BatchSends)
 	}
 	if c.TCPAddr != "" {
-		_, port, err := net.SplitHostPort(c.TCPAddr)
-		n, perr := strconv.Atoi(port)
-		if err != nil || perr != nil || n <= 0 {
-			return ice, fmt.Errorf("media.tcp_addr %q: want host:port with a port above 0", c.TCPAddr)
+		if _, _, err := net.SplitHostPort(c.TCPAddr); err != nil {
+			return ice, fmt.Errorf("media.tcp_addr %q: want host:port: %w", c.TCPAddr, err)
 		}
-		ice.TCPPort = n
+		ice.TCPAddr = c.TCPAddr
 	}
 	return ice, nil
 }

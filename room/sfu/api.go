@@ -167,13 +167,13 @@ func settingEngine(p Params) (webrtc.SettingEngine, []func() error, error) {
 			return se, closers, fmt.Errorf("ice port range: %w", err)
 		}
 	}
-	if ice.TCPPort > 0 {
-		l, err := net.ListenTCP("tcp", &net.TCPAddr{Port: ice.TCPPort})
+	if ice.TCPAddr != "" {
+		l, err := net.Listen("tcp", ice.TCPAddr)
 		if err != nil {
 			for _, c := range closers {
 				_ = c()
 			}
-			return se, nil, fmt.Errorf("ice tcp port %d: %w", ice.TCPPort, err)
+			return se, nil, fmt.Errorf("ice tcp %s: %w", ice.TCPAddr, err)
 		}
 		mux := webrtc.NewICETCPMux(nil, l, 64)
 		se.SetICETCPMux(mux)

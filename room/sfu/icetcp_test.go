@@ -12,12 +12,8 @@ import (
 )
 
 func TestICETCPForStrictFirewalls(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
 	e := newEnv(t, func(p *sfu.Params) {
-		p.ICE.TCPPort = port
+		p.ICE.TCPAddr = "127.0.0.1:0"
 		p.ConfigureSettingEngine = func(se *webrtc.SettingEngine) {
 			loopback(se)
 			se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})

@@ -63,9 +63,9 @@ type ICEConfig struct {
 	// PortMin and PortMax bound the ephemeral UDP ports used when neither
 	// UDPMux nor UDPPort is set (0 = any).
 	PortMin, PortMax uint16
-	// TCPPort, when > 0, opens an ICE-TCP listener (passive candidates) for
-	// venues behind strict firewalls.
-	TCPPort int
+	// TCPAddr, when set (host:port, port 0 picks one), opens an ICE-TCP
+	// listener (passive candidates) for venues behind strict firewalls.
+	TCPAddr string
 	// NAT1To1IPs are public addresses announced instead of the host
 	// addresses (1:1 NAT).
 	NAT1To1IPs []string

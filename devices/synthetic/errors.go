@@ -1,0 +1,6 @@
+package synthetic
+
+import "errors"
+
+// ErrInvalid is returned for parameters a device cannot honour.
+var ErrInvalid = errors.New("synthetic: invalid parameters")

@@ -18,6 +18,8 @@ var public = map[string]bool{
 	"GET /confirm": true, "POST /confirm": true, "POST /api/gateway/callback": true,
 	// Authorised by the recorder's signature and, under /media, by media tokens.
 	"POST /api/devices/token": true, "GET /media/ws": true,
+	// Reveals only the server's time (limited per client address).
+	"POST /api/clock":  true,
 	"POST /media/whip": true, "PATCH /media/whip/:id": true, "DELETE /media/whip/:id": true,
 	"POST /media/whep": true, "PATCH /media/whep/:id": true, "DELETE /media/whep/:id": true,
 }

@@ -44,5 +44,7 @@ func (s *Server) routes() {
 	// Public: authorised by the recorder's signature, and the SFU by its
 	// media tokens.
 	e.POST("/api/devices/token", s.deviceToken)
+	// Public, no CSRF header: the edge recorders' clock exchange.
+	e.POST("/api/clock", s.clockExchange)
 	s.mediaRoutes(e)
 }

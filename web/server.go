@@ -89,6 +89,7 @@ type Server struct {
 	now    func() time.Time
 
 	confirmTmpl *template.Template
+	clockLimit  *ipLimiter
 }
 
 // Route is one registered method and path (gin syntax, ":id").
@@ -107,7 +108,7 @@ func New(p Params) (*Server, error) {
 	case p.Pool == nil:
 		return nil, fmt.Errorf("%w: Pool", ErrMissingParam)
 	}
-	s := &Server{p: p, log: p.Logger, now: p.Now}
+	s := &Server{p: p, log: p.Logger, now: p.Now, clockLimit: newIPLimiter(clockRate, clockRate)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,0 +1,225 @@
+package fmp4
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Sample is one coded frame of a track.
+type Sample struct {
+	// Data is the sample in its stored form: AVCC for H.264 (see
+	// AnnexBToAVCC), one Opus packet for Opus.
+	Data []byte
+	// Duration is the sample's duration in the track's timescale.
+	Duration uint32
+	// Sync marks a sample a decoder can start from (an H.264 IDR picture;
+	// every Opus packet).
+	Sync bool
+	// CompositionOffset is presentation minus decode time, in the track's
+	// timescale; zero for streams without B-frames.
+	CompositionOffset int32
+}
+
+// Run is the part of a fragment that belongs to one track.
+type Run struct {
+	// TrackID names the track.
+	TrackID uint32
+	// BaseDecodeTime is the decode time of the first sample, in the
+	// track's timescale, counted from the file's decode time zero.
+	BaseDecodeTime uint64
+	// Samples are the track's samples in decode order.
+	Samples []Sample
+}
+
+// Fragment is one moof + mdat.
+type Fragment struct {
+	// UTC is the absolute time of the first sample of the first run; it
+	// goes into the fragment's prft box. The zero time writes no prft.
+	UTC time.Time
+	// Runs hold the samples, at most one run per track.
+	Runs []Run
+}
+
+// Writer writes a fragmented MP4 file: WriteHeader once, then
+// WriteFragment for each fragment. Each call makes exactly one Write on
+// the underlying writer, so a file is always a header followed by whole
+// fragments and at most one partial one. A Writer is not safe for
+// concurrent use.
+type Writer struct {
+	w        io.Writer
+	tracks   []Track
+	byID     map[uint32]*Track
+	seq      uint32
+	header   bool
+	buf      builder
+	dataOffs []int
+}
+
+// NewWriter checks the tracks and returns a Writer on w. H.264 tracks
+// need SPS and PPS; their size is parsed from the SPS when not given.
+func NewWriter(w io.Writer, tracks ...Track) (*Writer, error) {
+	if len(tracks) == 0 {
+		return nil, fmt.Errorf("%w: no tracks", ErrInvalidTrack)
+	}
+	fw := &Writer{w: w, tracks: make([]Track, len(tracks)), byID: map[uint32]*Track{}}
+	copy(fw.tracks, tracks)
+	for i := range fw.tracks {
+		t := &fw.tracks[i]
+		if err := t.normalize(); err != nil {
+			return nil, err
+		}
+		if fw.byID[t.ID] != nil {
+			return nil, fmt.Errorf("%w: track ID %d repeated", ErrInvalidTrack, t.ID)
+		}
+		fw.byID[t.ID] = t
+	}
+	return fw, nil
+}
+
+// Tracks returns the tracks with their defaults filled in.
+func (w *Writer) Tracks() []Track {
+	out := make([]Track, len(w.tracks))
+	copy(out, w.tracks)
+	return out
+}
+
+// Sequence returns the sequence number of the last fragment written.
+func (w *Writer) Sequence() uint32 { return w.seq }
+
+// WriteHeader writes ftyp and moov. It returns the number of bytes
+// written. WriteFragment writes a header with no metadata if none was
+// written.
+func (w *Writer) WriteHeader(h Header) (int, error) {
+	if w.header {
+		return 0, fmt.Errorf("%w: header already written", ErrInvalidSample)
+	}
+	w.buf.b = w.buf.b[:0]
+	writeInit(&w.buf, w.tracks, h)
+	w.header = true
+	n, err := w.w.Write(w.buf.b)
+	if err != nil {
+		return n, fmt.Errorf("fmp4: write header: %w", err)
+	}
+	return n, nil
+}
+
+// WriteFragment writes one fragment (prft, moof, mdat) with a single
+// Write and returns the number of bytes written.
+func (w *Writer) WriteFragment(f Fragment) (int, error) {
+	if err := w.check(f); err != nil {
+		return 0, err
+	}
+	if !w.header {
+		if _, err := w.WriteHeader(Header{}); err != nil {
+			return 0, err
+		}
+	}
+	w.seq++
+	b := &w.buf
+	b.b = b.b[:0]
+	if !f.UTC.IsZero() {
+		prft := b.startFull("prft", 1, 24) // 24: time of the depicted instant
+		b.u32(f.Runs[0].TrackID)
+		b.u64(NTPTime(f.UTC))
+		b.u64(f.Runs[0].BaseDecodeTime)
+		b.end(prft)
+	}
+	moofAt := len(b.b)
+	moof := b.start("moof")
+	mfhd := b.startFull("mfhd", 0, 0)
+	b.u32(w.seq)
+	b.end(mfhd)
+	w.dataOffs = w.dataOffs[:0]
+	for _, r := range f.Runs {
+		w.dataOffs = append(w.dataOffs, writeTraf(b, r))
+	}
+	b.end(moof)
+	moofSize := len(b.b) - moofAt
+	offset := moofSize + 8
+	total := 8
+	for i, r := range f.Runs {
+		putU32(b.b[w.dataOffs[i]:], uint32(offset))
+		for _, s := range r.Samples {
+			offset += len(s.Data)
+			total += len(s.Data)
+		}
+	}
+	b.u32(uint32(total))
+	b.str("mdat")
+	for _, r := range f.Runs {
+		for _, s := range r.Samples {
+			b.bytes(s.Data)
+		}
+	}
+	n, err := w.w.Write(b.b)
+	if err != nil {
+		return n, fmt.Errorf("fmp4: write fragment %d: %w", w.seq, err)
+	}
+	return n, nil
+}
+
+func (w *Writer) check(f Fragment) error {
+	if len(f.Runs) == 0 {
+		return fmt.Errorf("%w: fragment without runs", ErrInvalidSample)
+	}
+	seen := map[uint32]bool{}
+	size := 0
+	for _, r := range f.Runs {
+		if w.byID[r.TrackID] == nil || seen[r.TrackID] {
+			return fmt.Errorf("%w: track %d unknown or repeated", ErrInvalidSample, r.TrackID)
+		}
+		seen[r.TrackID] = true
+		if len(r.Samples) == 0 {
+			return fmt.Errorf("%w: track %d: empty run", ErrInvalidSample, r.TrackID)
+		}
+		for _, s := range r.Samples {
+			size += len(s.Data)
+		}
+	}
+	if size > 1<<31 {
+		return fmt.Errorf("%w: fragment of %d bytes", ErrInvalidSample, size)
+	}
+	return nil
+}
+
+// Sample flags (ISO/IEC 14496-12 8.8.3.1).
+const (
+	flagsSync    = 0x02000000 // sample_depends_on = 2 (independent)
+	flagsNonSync = 0x01010000 // depends on others, is_non_sync_sample
+)
+
+// writeTraf appends one traf and returns the offset of its trun's
+// data_offset field, patched once the moof size is known.
+func writeTraf(b *builder, r Run) int {
+	traf := b.start("traf")
+	tfhd := b.startFull("tfhd", 0, 0x020000) // default-base-is-moof
+	b.u32(r.TrackID)
+	b.end(tfhd)
+	tfdt := b.startFull("tfdt", 1, 0)
+	b.u64(r.BaseDecodeTime)
+	b.end(tfdt)
+	// data-offset, duration, size, flags, composition offset; version 1
+	// makes the offsets signed.
+	trun := b.startFull("trun", 1, 0x000001|0x000100|0x000200|0x000400|0x000800)
+	b.u32(uint32(len(r.Samples)))
+	at := len(b.b)
+	b.u32(0)
+	for _, s := range r.Samples {
+		b.u32(s.Duration)
+		b.u32(uint32(len(s.Data)))
+		if s.Sync {
+			b.u32(flagsSync)
+		} else {
+			b.u32(flagsNonSync)
+		}
+		b.u32(uint32(s.CompositionOffset))
+	}
+	b.end(trun)
+	b.end(traf)
+	return at
+}
+
+func putU32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}

@@ -1,0 +1,190 @@
+package fmp4_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/evalroom/evalroom/media/fmp4"
+	"github.com/evalroom/evalroom/media/fmp4/fmp4test"
+)
+
+var utcStart = time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
+
+// muxTestFile muxes 3 s of real H.264 (320×180, 15 fps, a keyframe each
+// second) and Opus into one fragment per second, and returns the file.
+func muxTestFile(t *testing.T) []byte {
+	t.Helper()
+	aus := fmp4test.H264(t, fmp4test.Video{Width: 320, Height: 180, FPS: 15, Seconds: 3, GOP: 15})
+	require.Len(t, aus, 45)
+	audio := fmp4test.Opus(t, 3)
+	require.NotEmpty(t, audio.Packets)
+	sps, pps := fmp4.ParameterSets(aus[0])
+	require.NotNil(t, sps)
+	require.NotNil(t, pps)
+
+	var out bytes.Buffer
+	w, err := fmp4.NewWriter(&out,
+		fmp4.Track{ID: 1, Kind: fmp4.Video, Codec: fmp4.H264, SPS: sps, PPS: pps},
+		fmp4.Track{ID: 2, Kind: fmp4.Audio, Codec: fmp4.Opus, Channels: audio.Head.Channels, PreSkip: audio.Head.PreSkip})
+	require.NoError(t, err)
+	require.Equal(t, 320, w.Tracks()[0].Width)
+	require.Equal(t, 180, w.Tracks()[0].Height)
+	_, err = w.WriteHeader(fmp4.Header{UTCStart: utcStart, Tags: map[string]string{"recorder": "rec-1"}})
+	require.NoError(t, err)
+
+	const frameTicks = fmp4.VideoTimescale / 15
+	audioTime, ai := uint64(0), 0
+	for sec := 0; sec < 3; sec++ {
+		video := fmp4.Run{TrackID: 1, BaseDecodeTime: uint64(sec * fmp4.VideoTimescale)}
+		for _, au := range aus[sec*15 : sec*15+15] {
+			video.Samples = append(video.Samples, fmp4.Sample{
+				Data: fmp4.AnnexBToAVCC(nil, au), Duration: frameTicks, Sync: fmp4.IsKeyframe(au)})
+		}
+		sound := fmp4.Run{TrackID: 2, BaseDecodeTime: audioTime}
+		for ai < len(audio.Packets) && (audioTime < uint64((sec+1)*fmp4.AudioTimescale) || sec == 2) {
+			n := fmp4.OpusPacketSamples(audio.Packets[ai])
+			require.Positive(t, n)
+			sound.Samples = append(sound.Samples, fmp4.Sample{Data: audio.Packets[ai], Duration: uint32(n), Sync: true})
+			audioTime += uint64(n)
+			ai++
+		}
+		_, err := w.WriteFragment(fmp4.Fragment{UTC: utcStart.Add(time.Duration(sec) * time.Second), Runs: []fmp4.Run{video, sound}})
+		require.NoError(t, err)
+	}
+	require.Equal(t, uint32(3), w.Sequence())
+	return out.Bytes()
+}
+
+func TestWriterFFprobe(t *testing.T) {
+	data := muxTestFile(t)
+	path := filepath.Join(t.TempDir(), "out.mp4")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+
+	p := fmp4test.FFprobe(t, path)
+	v, ok := p.Stream("video")
+	require.True(t, ok)
+	require.Equal(t, "h264", v.CodecName)
+	require.Equal(t, 320, v.Width)
+	require.Equal(t, 180, v.Height)
+	a, ok := p.Stream("audio")
+	require.True(t, ok)
+	require.Equal(t, "opus", a.CodecName)
+	require.Equal(t, "48000", a.SampleRate)
+	require.InDelta(t, 3.0, p.Seconds(), 0.1)
+	require.Equal(t, "2025-03-14T09:26:53.589Z", p.Format.Tags["date"])
+	require.Equal(t, "2025-03-14T09:26:53.000000Z", p.Format.Tags["creation_time"])
+	require.Equal(t, "rec-1", p.Format.Tags["recorder"])
+	require.NoError(t, fmp4test.Decode(path))
+}
+
+func TestScan(t *testing.T) {
+	data := muxTestFile(t)
+	f, err := fmp4.Scan(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	require.Equal(t, int64(len(data)), f.Complete)
+	require.True(t, utcStart.Equal(f.UTCStart))
+	require.Equal(t, "rec-1", f.Tags["recorder"])
+	require.Len(t, f.Fragments, 3)
+	for i, fr := range f.Fragments {
+		require.Equal(t, uint32(i+1), fr.Sequence)
+		require.True(t, fr.UTC.Sub(utcStart.Add(time.Duration(i)*time.Second)).Abs() < time.Microsecond, fr.UTC)
+		require.True(t, fr.Runs[0].FirstSync, "fragment %d starts with a keyframe", i)
+	}
+	require.Len(t, f.Tracks, 2)
+	require.Equal(t, fmp4.Video, f.Tracks[0].Kind)
+	require.Equal(t, 45, f.Tracks[0].Samples)
+	require.Equal(t, 3*time.Second, f.Tracks[0].Duration())
+	require.Equal(t, fmp4.Audio, f.Tracks[1].Kind)
+	require.InDelta(t, 3.0, f.Duration().Seconds(), 0.05)
+}
+
+// TestTruncatedFile cuts the file inside its last fragment, as kill -9
+// during a write would. ffprobe still reads it with at least the first
+// two fragments; Scan finds the end of the second one, and the file
+// truncated there reads as exactly two seconds and decodes without error.
+func TestTruncatedFile(t *testing.T) {
+	data := muxTestFile(t)
+	f, err := fmp4.Scan(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	last := f.Fragments[2]
+	const prftSize = 32
+	moofEnd := last.Offset + prftSize + int64(binary.BigEndian.Uint32(data[last.Offset+prftSize:]))
+	for _, tc := range []struct {
+		name string
+		cut  int64
+		// minSeconds is what ffprobe must report at least: a cut inside the
+		// moof hides the fragment, a cut in the mdat leaves its table.
+		minSeconds, maxSeconds float64
+	}{
+		{"inside the prft", last.Offset + 10, 1.9, 2.1},
+		{"inside the moof", last.Offset + 100, 1.9, 2.1},
+		{"inside the mdat", (moofEnd + last.End) / 2, 1.9, 3.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cut := data[:tc.cut]
+			dir := t.TempDir()
+			path := filepath.Join(dir, "cut.mp4")
+			require.NoError(t, os.WriteFile(path, cut, 0o644))
+
+			p := fmp4test.FFprobe(t, path)
+			t.Logf("ffprobe duration of the cut file: %s s", p.Format.Duration)
+			require.GreaterOrEqual(t, p.Seconds(), tc.minSeconds)
+			require.LessOrEqual(t, p.Seconds(), tc.maxSeconds)
+
+			g, err := fmp4.Scan(bytes.NewReader(cut), int64(len(cut)))
+			require.NoError(t, err)
+			require.Len(t, g.Fragments, 2)
+			require.Equal(t, last.Offset, g.Complete)
+			require.Equal(t, 2*time.Second, g.Tracks[0].Duration())
+
+			fixed := writeTruncated(t, dir, cut, g.Complete)
+			require.InDelta(t, 2.0, fmp4test.FFprobe(t, fixed).Seconds(), 0.05)
+			require.NoError(t, fmp4test.Decode(fixed))
+		})
+	}
+}
+
+func writeTruncated(t *testing.T, dir string, data []byte, n int64) string {
+	path := filepath.Join(dir, "truncated.mp4")
+	require.NoError(t, os.WriteFile(path, data[:n], 0o644))
+	return path
+}
+
+func TestScanHeaderCut(t *testing.T) {
+	data := muxTestFile(t)
+	f, err := fmp4.Scan(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	for _, n := range []int64{0, 7, 30, f.HeaderEnd - 1} {
+		_, err := fmp4.Scan(bytes.NewReader(data[:n]), n)
+		require.ErrorIs(t, err, fmp4.ErrTruncated, "cut at %d", n)
+	}
+	g, err := fmp4.Scan(bytes.NewReader(data[:f.HeaderEnd]), f.HeaderEnd)
+	require.NoError(t, err)
+	require.Empty(t, g.Fragments)
+	require.Equal(t, f.HeaderEnd, g.Complete)
+}
+
+func TestNTPTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    time.Time
+	}{
+		{"now", utcStart},
+		{"after the 2036 wrap", time.Date(2040, 6, 1, 12, 0, 0, 123_456_789, time.UTC)},
+		{"unix epoch", time.Unix(0, 0).UTC()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := fmp4.FromNTP(fmp4.NTPTime(tc.t))
+			require.Less(t, math.Abs(float64(got.Sub(tc.t))), float64(time.Nanosecond)+1)
+		})
+	}
+	// RFC 5905's example: the Unix epoch is 2208988800 s after 1900.
+	require.Equal(t, uint64(2208988800)<<32, fmp4.NTPTime(time.Unix(0, 0)))
+}

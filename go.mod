@@ -3,6 +3,7 @@ module github.com/evalroom/evalroom
 go 1.26.8
 
 require (
+	github.com/emmansun/gmsm v0.15.5
 	github.com/gin-gonic/gin v1.12.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/redis/go-redis/v9 v9.23.0

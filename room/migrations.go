@@ -10,5 +10,5 @@ import (
 var migrationFS embed.FS
 
 // Migrations is the room schema's migration set. Numbering: 0001–0009
-// sessions, rooms, sign-ins and faults.
+// sessions, rooms, sign-ins and faults; 0010–0019 scoring.
 var Migrations = migrate.Set{Schema: "room", FS: migrationFS, Dir: "migrations"}

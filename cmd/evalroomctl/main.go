@@ -5,6 +5,9 @@
 //	evalroomctl migrate                     apply pending migrations
 //	evalroomctl user add -username U -role R [-venue V] [-name N]   (password on stdin)
 //	evalroomctl draw verify -file record.json | -id N
+//	evalroomctl archive verify [-key K | -keys F] <folder>
+//	evalroomctl recorder keygen -out DIR
+//	evalroomctl recorder register -room N -recorder ID -pub K
 //	evalroomctl config-doc                  print the configuration reference
 //
 // Commands that touch the database read the same configuration as
@@ -32,6 +35,9 @@ commands:
   user add               create a user (password read from stdin)
   draw verify            replay a revealed draw and check it
   config-doc             print the configuration reference (Markdown)
+  archive verify         check a recorder folder's signatures, hashes and hash chain
+  recorder keygen        write a recorder's Ed25519 key pair and print the public key
+  recorder register      register a room's recorder and its public key
   loadtest               publish and watch synthetic media on a running server (WHIP/WHEP)
 `
 
@@ -70,6 +76,17 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	case "draw":
 		if len(args) > 1 && args[1] == "verify" {
 			return cmdDrawVerify(ctx, args[2:], stdout, environ)
+		}
+	case "archive":
+		if len(args) > 1 && args[1] == "verify" {
+			return cmdArchiveVerify(ctx, args[2:], stdout)
+		}
+	case "recorder":
+		if len(args) > 1 && args[1] == "keygen" {
+			return cmdRecorderKeygen(args[2:], stdout)
+		}
+		if len(args) > 1 && args[1] == "register" {
+			return cmdRecorderRegister(ctx, args[2:], stdout, environ)
 		}
 	}
 	return errUsage

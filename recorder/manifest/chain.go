@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -55,7 +56,9 @@ type state struct {
 }
 
 // OpenChain opens the chain of p.Recorder, continuing from p.StatePath if
-// it exists and starting at seq 1 if it does not. Errors: ErrInvalid
+// it exists. Without a state file it continues from the newest manifest of
+// the recorder in p.Dir that verifies with the key, and starts at seq 1
+// only when there is none. Errors: ErrInvalid
 // (missing parameter), ErrState (a state file that cannot be trusted),
 // file errors.
 func OpenChain(p ChainParams) (*Chain, error) {
@@ -73,7 +76,7 @@ func OpenChain(p ChainParams) (*Chain, error) {
 	c := &Chain{p: p, pub: p.Key.Public().(ed25519.PublicKey)}
 	data, err := os.ReadFile(p.StatePath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return c, nil
+		return c, c.adoptFromDir()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open chain: %w", err)
@@ -114,6 +117,56 @@ func (c *Chain) load(data []byte) error {
 		return err
 	}
 	c.last, c.head = &m, h
+	return nil
+}
+
+// adoptFromDir continues from the newest manifest of this recorder in Dir
+// that verifies with the key, when the state file is missing (lost or
+// deleted), so that the chain does not fork by starting again at seq 1.
+// It saves the state it adopted.
+func (c *Chain) adoptFromDir() error {
+	if c.p.Dir == "" {
+		return nil
+	}
+	names, err := DirSource{Dir: c.p.Dir}.Manifests(context.Background())
+	if err != nil {
+		return fmt.Errorf("open chain: %w", err)
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(c.p.Dir, name))
+		if err != nil {
+			return fmt.Errorf("open chain: %w", err)
+		}
+		m, err := Parse(data)
+		if err != nil || m.Recorder != c.p.Recorder || m.Verify(c.pub) != nil {
+			continue
+		}
+		if c.last == nil || m.Seq > c.last.Seq {
+			c.last = &m
+		}
+	}
+	if c.last == nil {
+		return nil
+	}
+	if c.head, err = c.last.Hash(); err != nil {
+		return err
+	}
+	return c.saveState(*c.last)
+}
+
+// saveState writes m as the state's last manifest.
+func (c *Chain) saveState(m Manifest) error {
+	body, err := m.Canonical()
+	if err != nil {
+		return err
+	}
+	st, err := json.Marshal(state{Version: Version, Recorder: c.p.Recorder, Last: body})
+	if err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(c.p.StatePath, append(st, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save chain state: %w", err)
+	}
 	return nil
 }
 
@@ -177,16 +230,8 @@ func (c *Chain) Append(m Manifest) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
-	body, err := m.Canonical()
-	if err != nil {
-		return Manifest{}, err
-	}
-	st, err := json.Marshal(state{Version: Version, Recorder: c.p.Recorder, Last: body})
-	if err != nil {
-		return Manifest{}, err
-	}
-	if err := WriteFileAtomic(c.p.StatePath, append(st, '\n'), 0o600); err != nil {
-		return Manifest{}, fmt.Errorf("append seq %d: save chain state: %w", m.Seq, err)
+	if err := c.saveState(m); err != nil {
+		return Manifest{}, fmt.Errorf("append seq %d: %w", m.Seq, err)
 	}
 	c.last, c.head = &m, h
 	if c.p.Dir != "" {

@@ -148,3 +148,33 @@ func TestKeyPairFiles(t *testing.T) {
 		require.ErrorIs(t, ring.ReadKeyRing(strings.NewReader(bad)), manifest.ErrInvalid, bad)
 	}
 }
+
+func TestChainWithoutStateContinuesFromTheFolder(t *testing.T) {
+	f := newFixture(t, manifest.SM3)
+	f.chain(t, 3)
+	require.NoError(t, os.Remove(f.state))
+	// Another recorder's manifest and one signed by another key in the
+	// same folder are not adopted.
+	_, otherKey, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	forged := f.signed[2]
+	forged.Seq, forged.Segment = 9, "seg-000009.mp4"
+	require.NoError(t, forged.Sign(otherKey))
+	_, err = manifest.WriteFile(f.dir, forged)
+	require.NoError(t, err)
+
+	c := f.open(t)
+	seq, head := c.Head()
+	require.Equal(t, int64(3), seq, "the chain goes on from the newest own manifest, not from seq 1")
+	want, err := f.signed[2].Hash()
+	require.NoError(t, err)
+	require.Equal(t, want, head)
+	_, err = os.Stat(f.state)
+	require.NoError(t, err, "the adopted state is saved")
+	m4 := f.segment(t, c, 4)
+	require.Equal(t, int64(4), m4.Seq)
+	require.NoError(t, os.Remove(f.path("seg-000009.manifest.json")))
+	rep, err := manifest.VerifySource(context.Background(), manifest.DirSource{Dir: f.dir}, f.keys(), manifest.RequireGenesis())
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%v", rep.First)
+}

@@ -23,7 +23,8 @@ const (
 	BreakSeqGap
 	// BreakPrevMismatch: prev_hash is not the previous manifest's hash.
 	BreakPrevMismatch
-	// BreakTimeBackwards: the segment starts before the previous one.
+	// BreakTimeBackwards: the segment starts before the end of the
+	// previous segment of the same stream (same recorder and track names).
 	BreakTimeBackwards
 )
 

@@ -39,8 +39,8 @@ var ErrSeqGap = errors.New("manifest: sequence gap")
 var ErrPrevMismatch = errors.New("manifest: previous hash mismatch")
 
 // ErrTimeBackwards is wrapped by a Break of kind BreakTimeBackwards: the
-// segment starts before the previous segment of the chain ends (beyond
-// the allowed slack).
+// segment starts before the previous segment of the same stream (same
+// recorder and track names) ends, beyond the allowed slack.
 var ErrTimeBackwards = errors.New("manifest: time goes backwards")
 
 // ErrState is returned by OpenChain when the chain's state file exists but

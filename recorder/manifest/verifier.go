@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultTimeSlack is how far a segment may start before the end of the
-// previous segment of its chain (clock corrections between segments)
+// previous segment of its stream (clock corrections between segments)
 // before the verifier calls it time going backwards.
 const DefaultTimeSlack = time.Second
 
@@ -30,9 +30,22 @@ func RequireGenesis() VerifierOption {
 
 // link is what the verifier remembers of a recorder's last manifest.
 type link struct {
-	seq        int64
-	hash       Digest
-	start, end time.Time
+	seq  int64
+	hash Digest
+}
+
+// span is the time of the last segment of one stream.
+type span struct{ start, end time.Time }
+
+// streamKey names a recorder's stream: its segments with the same track
+// names (a recorder writing one file per camera has one stream per
+// camera; their segments overlap in time and are not compared).
+func streamKey(m Manifest) string {
+	k := m.Recorder
+	for _, t := range m.Tracks {
+		k += "/" + t.Kind + ":" + t.Name
+	}
+	return k
 }
 
 // ChainVerifier consumes manifests in chain order, each with its segment
@@ -45,12 +58,13 @@ type ChainVerifier struct {
 	slack   time.Duration
 	genesis bool
 	chains  map[string]*link
+	streams map[string]span
 	first   *Break
 }
 
 // NewChainVerifier returns a verifier trusting keys.
 func NewChainVerifier(keys Keys, opts ...VerifierOption) *ChainVerifier {
-	v := &ChainVerifier{keys: keys, slack: DefaultTimeSlack, chains: map[string]*link{}}
+	v := &ChainVerifier{keys: keys, slack: DefaultTimeSlack, chains: map[string]*link{}, streams: map[string]span{}}
 	for _, o := range opts {
 		o(v)
 	}
@@ -88,7 +102,9 @@ func (v *ChainVerifier) check(name string, m Manifest, segment io.Reader) *Break
 		return brk(BreakMalformed, "%v", err)
 	}
 	prev := v.chains[m.Recorder]
-	v.chains[m.Recorder] = &link{seq: m.Seq, hash: h, start: m.Start, end: m.End}
+	v.chains[m.Recorder] = &link{seq: m.Seq, hash: h}
+	before, seen := v.streams[streamKey(m)]
+	v.streams[streamKey(m)] = span{m.Start, m.End}
 
 	keys := v.keys.Lookup(m.Recorder)
 	if len(keys) == 0 {
@@ -119,10 +135,10 @@ func (v *ChainVerifier) check(name string, m Manifest, segment io.Reader) *Break
 		return brk(BreakSeqGap, "应为序号 %d，实为 %d (expected seq %d, found %d)", prev.seq+1, m.Seq, prev.seq+1, m.Seq)
 	case m.Prev != prev.hash:
 		return brk(BreakPrevMismatch, "应为 %s，实为 %s (expected %s, found %s)", prev.hash, m.Prev, prev.hash, m.Prev)
-	case m.Start.Before(prev.start) || m.Start.Before(prev.end.Add(-v.slack)):
-		return brk(BreakTimeBackwards, "开始于 %s，早于前一片段的 %s–%s (starts %s, previous segment %s–%s)",
-			formatTime(m.Start), formatTime(prev.start), formatTime(prev.end),
-			formatTime(m.Start), formatTime(prev.start), formatTime(prev.end))
+	case seen && (m.Start.Before(before.start) || m.Start.Before(before.end.Add(-v.slack))):
+		return brk(BreakTimeBackwards, "开始于 %s，早于同一路前一片段的 %s–%s (starts %s, previous segment of the stream %s–%s)",
+			formatTime(m.Start), formatTime(before.start), formatTime(before.end),
+			formatTime(m.Start), formatTime(before.start), formatTime(before.end))
 	}
 	return nil
 }

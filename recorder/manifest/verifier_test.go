@@ -213,3 +213,33 @@ func flipByte(t *testing.T, path string, at int64) {
 	_, err = fh.WriteAt(b, at)
 	require.NoError(t, err)
 }
+
+func TestParallelCamerasShareOneChain(t *testing.T) {
+	f := newFixture(t, "")
+	c := f.open(t)
+	write := func(name, cam string, start time.Time) {
+		t.Helper()
+		p := f.path(name)
+		require.NoError(t, os.WriteFile(p, []byte(name), 0o644))
+		m, err := manifest.Build(p, manifest.Info{Recorder: "edge-nj-1", Room: "1", Start: start, End: start.Add(10 * time.Second),
+			Tracks: []manifest.Track{{Kind: "video", Name: cam, Codec: "h264", Width: 320, Height: 180, FPS: 15}}})
+		require.NoError(t, err)
+		_, err = c.Append(m)
+		require.NoError(t, err)
+	}
+	// One file per camera: the cameras' segments overlap in time.
+	write("cam1-000001.mp4", "cam1", t0)
+	write("cam2-000001.mp4", "cam2", t0)
+	write("cam1-000002.mp4", "cam1", t0.Add(10*time.Second))
+	write("cam2-000002.mp4", "cam2", t0.Add(10*time.Second))
+	rep, err := manifest.VerifySource(context.Background(), manifest.DirSource{Dir: f.dir}, f.keys())
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%v", rep.First)
+
+	write("cam2-000003.mp4", "cam2", t0.Add(5*time.Second))
+	rep, err = manifest.VerifySource(context.Background(), manifest.DirSource{Dir: f.dir}, f.keys())
+	require.NoError(t, err)
+	require.False(t, rep.OK())
+	require.Equal(t, manifest.BreakTimeBackwards, rep.First.Kind)
+	require.Equal(t, "cam2-000003.manifest.json", rep.First.Name)
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/room/token"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
@@ -58,6 +59,9 @@ type Params struct {
 	// Sessions keeps evaluation sessions (*room.Service); nil makes the
 	// session routes answer 503.
 	Sessions Sessions
+	// Archive locates archive segments for scoring records' playback;
+	// nil makes GET /api/scores/{id}/playback answer 503.
+	Archive room.ArchiveIndex
 	// Tokens mints media tokens; nil makes the token routes answer 503.
 	Tokens *token.Authority
 	// Media is the SFU's HTTP handler, mounted at /media/ (prefix

@@ -30,6 +30,13 @@ type Sessions interface {
 	Clocks(ctx context.Context, sessionID int64) ([]room.Clock, error)
 	RecordingStatus(ctx context.Context, sessionID int64) (room.RecordingReport, error)
 
+	SetScoreSheet(ctx context.Context, actor string, sessionID int64, sh room.ScoreSheet) (room.ScoreSheet, error)
+	ScoreSheet(ctx context.Context, sessionID int64) (room.ScoreSheet, error)
+	RecordScore(ctx context.Context, ev room.Evaluator, sessionID int64, in room.ScoreInput) (room.ScoreRecord, error)
+	ListScores(ctx context.Context, sessionID int64, f room.ScoreFilter) ([]room.ScoreRecord, error)
+	GetScore(ctx context.Context, id int64) (room.ScoreChain, error)
+	Playback(ctx context.Context, scoreID int64, idx room.ArchiveIndex) (room.Playback, error)
+
 	GrantDevice(ctx context.Context, recorderID, timestamp string, signature []byte) (room.DeviceGrant, error)
 	RecordMediaGrant(ctx context.Context, sessionID int64, g room.MediaGrantRecord) error
 }
@@ -63,6 +70,8 @@ func (s *Server) sessionRoutes(in *gin.RouterGroup) {
 	g.GET("/sessions/:id/recording", s.requireRole(sessionOnlooks...), s.recordingStatus)
 
 	g.POST("/sessions/:id/media-token", s.anyRole(), s.mediaToken)
+
+	s.scoringRoutes(g)
 }
 
 // errNoSessions answers when the server was built without Sessions.

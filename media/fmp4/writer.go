@@ -223,3 +223,12 @@ func writeTraf(b *builder, r Run) int {
 func putU32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
+
+// TakeBuffer lets w reuse the scratch buffer of from, a Writer of a
+// finished file, so that writing a series of files does not grow a new
+// buffer for each. from must not be used afterwards.
+func (w *Writer) TakeBuffer(from *Writer) {
+	if from != nil && from != w {
+		w.buf.b, from.buf.b = from.buf.b[:0], nil
+	}
+}

@@ -27,15 +27,18 @@ type segFile struct {
 func (w *Writer) open(start time.Time, tracks []fmp4.Track) error {
 	seq := w.seq + 1
 	part := filepath.Join(w.p.Dir, strings.TrimSuffix(FileName(w.p.Recorder, start, seq), Ext)+PartExt)
-	fw, err := fmp4.NewWriter(nil, tracks...)
+	out := &fileOut{}
+	fw, err := fmp4.NewWriter(out, tracks...)
 	if err != nil {
 		return fmt.Errorf("segment %s: %w", part, err)
 	}
+	fw.TakeBuffer(w.lastFW)
+	w.lastFW = fw
 	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("segment: create: %w", err)
 	}
-	fw, _ = fmp4.NewWriter(f, tracks...)
+	out.f = f
 	s := &segFile{f: f, part: part, seq: seq, start: start, fw: fw, gaps: w.gaps}
 	w.gaps = nil
 	n, err := fw.WriteHeader(fmp4.Header{UTCStart: start, Tags: w.p.Tags})
@@ -157,3 +160,9 @@ func (w *Writer) finish() error {
 	}
 	return nil
 }
+
+// fileOut lets the fmp4 writer be made (and its tracks checked) before
+// the file is created.
+type fileOut struct{ f *os.File }
+
+func (o *fileOut) Write(p []byte) (int, error) { return o.f.Write(p) }

@@ -32,6 +32,7 @@ type Writer struct {
 	byID    map[uint32]*trackState
 	lead    *trackState
 	cur     *segFile
+	lastFW  *fmp4.Writer
 	seq     int
 	gaps    []Gap
 	closed  bool

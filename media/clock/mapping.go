@@ -53,6 +53,9 @@ func (m Mapping) Timestamp(t time.Time) uint32 {
 	if neg {
 		d = -d
 	}
+	// ticks = d·rate/1e9, of which only the low 32 bits matter. Reducing
+	// the high word modulo 1e9 changes the quotient by a multiple of 2^64
+	// (so not its low bits) and keeps Div64 from overflowing.
 	hi, lo := bits.Mul64(uint64(d), uint64(m.ClockRate))
 	q, r := bits.Div64(hi%uint64(time.Second), lo, uint64(time.Second))
 	if r >= uint64(time.Second)/2 {

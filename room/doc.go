@@ -3,8 +3,12 @@
 // with their registered edge recorders, the phases of a session
 // (scheduled → signin → evaluating ⇄ paused → finished, or aborted), the
 // sign-in of committee members to seats after an identity check, on-site
-// recusal, the media fault clocks of the rules in force, and the check
-// that every room of an evaluating session is recording.
+// recusal, the media fault clocks of the rules in force, the check that
+// every room of an evaluating session is recording, and the evaluators'
+// scoring records: append-only (the database refuses UPDATE and DELETE;
+// a correction is a new record pointing at the one it corrects), stamped
+// with server UTC, and traced through ArchiveIndex to the moment of each
+// room's recording.
 //
 // The committee comes from the expert pool through the Committee
 // interface that room declares and cmd wires; room does not import

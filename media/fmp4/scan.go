@@ -58,8 +58,13 @@ type FragmentInfo struct {
 	End int64
 	// Sequence is mfhd's sequence_number.
 	Sequence uint32
-	// UTC is the prft time (zero without prft).
+	// UTC is the prft time (zero without prft): the time of the sample of
+	// track RefTrackID at decode time RefMediaTime.
 	UTC time.Time
+	// RefTrackID and RefMediaTime are prft's reference_track_ID and
+	// media_time.
+	RefTrackID   uint32
+	RefMediaTime uint64
 	// Runs are the fragment's track runs.
 	Runs []RunInfo
 }
@@ -87,6 +92,23 @@ func (f *File) Duration() time.Duration {
 		}
 	}
 	return d
+}
+
+// PrftStart returns the UTC of decode time zero according to the first
+// fragment's prft box, at the nanosecond (the ©day item has
+// milliseconds only). ok is false without such a box.
+func (f *File) PrftStart() (t time.Time, ok bool) {
+	if len(f.Fragments) == 0 || f.Fragments[0].UTC.IsZero() {
+		return time.Time{}, false
+	}
+	fr := f.Fragments[0]
+	for _, tr := range f.Tracks {
+		if tr.ID == fr.RefTrackID && tr.Timescale > 0 {
+			off := time.Duration(float64(fr.RefMediaTime) / float64(tr.Timescale) * float64(time.Second))
+			return fr.UTC.Add(-off), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // maxBox bounds the boxes Scan reads into memory (moov and moof).
@@ -130,8 +152,10 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 				return nil, err
 			}
 			pending = &FragmentInfo{Offset: off}
-			if len(body) >= 16 {
+			if len(body) >= 24 && body[0] == 1 {
+				pending.RefTrackID = binary.BigEndian.Uint32(body[4:])
 				pending.UTC = FromNTP(binary.BigEndian.Uint64(body[8:]))
+				pending.RefMediaTime = binary.BigEndian.Uint64(body[16:])
 			}
 		case "moof":
 			if f.HeaderEnd == 0 {
@@ -240,7 +264,7 @@ func findPath(b []byte, path ...string) []byte {
 			return nil
 		}
 		b = found
-		if want == "meta" && len(b) >= 4 && string(b[4:8]) != "hdlr" {
+		if want == "meta" && len(b) >= 8 && string(b[4:8]) != "hdlr" {
 			b = b[4:] // ISO meta is a full box; QuickTime's is not
 		}
 	}

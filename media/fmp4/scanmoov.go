@@ -164,8 +164,16 @@ func parseTraf(traf []byte) (RunInfo, error) {
 				per += 4
 			}
 		}
-		if per*n > len(q) {
+		if per*n > len(q) || n < 0 {
 			return fmt.Errorf("%w: trun of %d samples in %d bytes", ErrMalformed, n, len(q))
+		}
+		if per == 0 { // every sample takes the defaults
+			if run.Samples == 0 && n > 0 {
+				run.FirstSync = firstFlags&0x00010000 == 0
+			}
+			run.Duration += uint64(n) * uint64(defDur)
+			run.Samples += n
+			return nil
 		}
 		for i := 0; i < n; i++ {
 			s := q[i*per:]

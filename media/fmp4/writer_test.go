@@ -188,3 +188,14 @@ func TestNTPTime(t *testing.T) {
 	// RFC 5905's example: the Unix epoch is 2208988800 s after 1900.
 	require.Equal(t, uint64(2208988800)<<32, fmp4.NTPTime(time.Unix(0, 0)))
 }
+
+func TestPrftStart(t *testing.T) {
+	data := muxTestFile(t)
+	f, err := fmp4.Scan(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	start, ok := f.PrftStart()
+	require.True(t, ok)
+	require.Less(t, start.Sub(utcStart).Abs(), 2*time.Nanosecond)
+	require.Equal(t, uint32(1), f.Fragments[1].RefTrackID)
+	require.Equal(t, uint64(fmp4.VideoTimescale), f.Fragments[1].RefMediaTime)
+}

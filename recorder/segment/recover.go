@@ -127,6 +127,9 @@ func Inspect(path string) (SegmentInfo, error) {
 
 func infoFromScan(path string, scan *fmp4.File) SegmentInfo {
 	info := SegmentInfo{Path: path, Bytes: scan.Complete, UTCStart: scan.UTCStart}
+	if t, ok := scan.PrftStart(); ok {
+		info.UTCStart = t // to the nanosecond; ©day has milliseconds
+	}
 	rec, start, seq, ok := ParseFileName(filepath.Base(path))
 	if ok {
 		info.Recorder, info.Seq = rec, seq

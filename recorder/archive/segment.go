@@ -153,3 +153,19 @@ func (s *Service) Segments(ctx context.Context, f Filter) ([]Segment, error) {
 	}
 	return out, nil
 }
+
+// ChainHead returns the recorder's last accepted seq and manifest hash;
+// seq 0 and "" when none was accepted. A recorder resuming its uploads
+// asks for it.
+func (s *Service) ChainHead(ctx context.Context, recorderID string) (int64, string, error) {
+	var seq int64
+	var h string
+	err := s.db.QueryRow(ctx, `SELECT seq, manifest_hash FROM archive.chain_heads WHERE recorder_id = $1`, recorderID).Scan(&seq, &h)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("chain head of %q: %w", recorderID, err)
+	}
+	return seq, h, nil
+}

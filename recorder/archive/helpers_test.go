@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -83,6 +84,10 @@ type recorder struct {
 	priv  ed25519.PrivateKey
 	dir   string
 	chain *manifest.Chain
+	// alg hashes segments and links (SHA-256 when empty); tracks replace
+	// the default cam1+mic when set.
+	alg    manifest.Alg
+	tracks []manifest.Track
 }
 
 // newRecorder makes a recorder of room with a fresh key, registered in e
@@ -123,6 +128,11 @@ type seg struct {
 func (r *recorder) segment(t *testing.T, start time.Time, d time.Duration, gaps ...manifest.Gap) seg {
 	t.Helper()
 	seq, _ := r.chain.Head()
+	tracks := r.tracks
+	if tracks == nil {
+		tracks = []manifest.Track{{Kind: "video", Name: "cam1", Codec: "h264", Width: 1280, Height: 720, FPS: 25},
+			{Kind: "audio", Name: "mic", Codec: "opus", SampleRate: 48000, Channels: 1}}
+	}
 	name := fmt.Sprintf("seg-%06d.mp4", seq+1)
 	data := make([]byte, 3000+int(seq))
 	_, err := rand.Read(data)
@@ -130,13 +140,21 @@ func (r *recorder) segment(t *testing.T, start time.Time, d time.Duration, gaps 
 	path := filepath.Join(r.dir, name)
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 	m, err := manifest.Build(path, manifest.Info{Recorder: r.id, Room: strconv.FormatInt(r.room, 10), Session: "7",
-		Start: start, End: start.Add(d), Gaps: gaps,
-		Tracks: []manifest.Track{{Kind: "video", Name: "cam1", Codec: "h264", Width: 1280, Height: 720, FPS: 25},
-			{Kind: "audio", Name: "mic", Codec: "opus", SampleRate: 48000, Channels: 1}}})
+		Start: start, End: start.Add(d), Gaps: gaps, Alg: r.alg, Tracks: tracks})
 	require.NoError(t, err)
 	m, err = r.chain.Append(m)
 	require.NoError(t, err)
 	raw, err := os.ReadFile(filepath.Join(r.dir, manifest.ManifestName(name)))
 	require.NoError(t, err)
 	return seg{data: data, hash: key(data), raw: raw, m: m}
+}
+
+// errorsIsAny reports whether err is one of targets.
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }

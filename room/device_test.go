@@ -30,6 +30,12 @@ func TestGrantDevice(t *testing.T) {
 	require.ErrorIs(t, err, room.ErrInvalid)
 	_, err = e.svc.RegisterRecorder(ctx, admin.ID, 999999, "edge-x", otherPub)
 	require.ErrorIs(t, err, room.ErrNotFound)
+	got, err := e.svc.RoomByRecorder(ctx, "edge-nj-1")
+	require.NoError(t, err)
+	require.Equal(t, nj.ID, got.ID)
+	require.Equal(t, []byte(pub), []byte(got.RecorderKey))
+	_, err = e.svc.RoomByRecorder(ctx, "edge-hf-1")
+	require.ErrorIs(t, err, room.ErrNotFound, "never registered")
 
 	sign := func(key ed25519.PrivateKey, id string, at time.Time) (string, []byte) {
 		ts := at.Format(time.RFC3339Nano)

@@ -144,3 +144,19 @@ func (s *Service) RegisterRecorder(ctx context.Context, actor string, roomID int
 	}
 	return room, nil
 }
+
+// RoomByRecorder returns the room the recorder is registered to, with its
+// public key. Errors: ErrNotFound.
+func (s *Service) RoomByRecorder(ctx context.Context, recorderID string) (Room, error) {
+	var r Room
+	err := s.db.QueryRow(ctx, `SELECT id, venue_code, name, seats, recorder_id, recorder_key
+		FROM room.rooms WHERE recorder_id = $1`, recorderID).
+		Scan(&r.ID, &r.VenueCode, &r.Name, &r.Seats, &r.RecorderID, &r.RecorderKey)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Room{}, fmt.Errorf("recorder %q: %w", recorderID, ErrNotFound)
+	}
+	if err != nil {
+		return Room{}, fmt.Errorf("recorder %q: %w", recorderID, err)
+	}
+	return r, nil
+}

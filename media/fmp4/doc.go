@@ -25,7 +25,7 @@
 //	moov   mvhd (creation_time = UTC start, whole seconds)
 //	       trak… (tkhd, mdia/mdhd/hdlr/minf/stbl with empty tables;
 //	              avc1+avcC or Opus+dOps sample entries)
-//	       mvex/trex… (defaults per track)
+//	       mvex/mehd, trex… (defaults per track)
 //	       udta/meta/ilst: ©day = UTC start with milliseconds,
 //	                       ----:com.evalroom:<key> = caller's tags
 //	then per fragment, written with a single Write call:
@@ -37,12 +37,20 @@
 //	       per-sample duration, size, flags and composition offset)
 //	mdat   the samples, track after track
 //
+// The duration fields of mvhd, mehd, tkhd and mdhd are 0 while a file
+// grows; PatchDuration fills them in when it is finished (ffprobe scans
+// the fragments either way, Chromium takes the duration from there).
+//
 // The segment's absolute UTC start is therefore visible three ways:
 // ffprobe shows mvhd's creation_time as the format tag "creation_time"
 // (whole seconds) and ©day as the tag "date" (RFC 3339 with
 // milliseconds); every fragment's prft carries the UTC of its first
 // sample at NTP resolution. Decode times are offsets from the UTC start
 // in the track's timescale (90000 for video, 48000 for Opus).
+//
+// Opus pre-skip is recorded in dOps (players and ffmpeg's decoder read
+// it there); no edit list is written, so a track's decode time zero is
+// the first packet's timestamp as the caller gave it.
 //
 // H.264 samples are stored as AVCC (4-byte length-prefixed NAL units);
 // [AnnexBToAVCC] converts an encoder's Annex-B output.

@@ -24,6 +24,9 @@ const TagMean = "com.evalroom"
 // DayLayout is the layout of the ©day item: UTC with milliseconds.
 const DayLayout = "2006-01-02T15:04:05.000Z"
 
+// movieTimescale is the timescale of mvhd, tkhd and mehd durations.
+const movieTimescale = 1000
+
 // mp4Epoch is the origin of ISO BMFF times: 1904-01-01T00:00:00Z.
 var mp4Epoch = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -34,8 +37,14 @@ func mp4Time(t time.Time) uint64 {
 	return uint64(t.Unix() - mp4Epoch.Unix()) // whole seconds
 }
 
-// writeInit appends ftyp and moov.
-func writeInit(b *builder, tracks []Track, h Header) {
+// writeInit appends ftyp and moov and returns the offset of mehd's
+// fragment_duration field.
+func writeInit(b *builder, tracks []Track, h Header) []DurationField {
+	var fields []DurationField
+	field := func(scale uint32) {
+		fields = append(fields, DurationField{Offset: int64(len(b.b)), Timescale: scale})
+		b.u64(0)
+	}
 	ftyp := b.start("ftyp")
 	b.str("iso6")
 	b.u32(0) // minor_version
@@ -49,8 +58,8 @@ func writeInit(b *builder, tracks []Track, h Header) {
 	mvhd := b.startFull("mvhd", 1, 0)
 	b.u64(ct)
 	b.u64(ct)
-	b.u32(1000) // timescale
-	b.u64(0)    // duration: unknown, the fragments tell
+	b.u32(movieTimescale)
+	field(movieTimescale) // duration: 0 until PatchDuration
 	b.u32(0x00010000)
 	b.u16(0x0100)
 	b.zeros(10)
@@ -65,9 +74,13 @@ func writeInit(b *builder, tracks []Track, h Header) {
 	b.u32(next)
 	b.end(mvhd)
 	for i := range tracks {
-		writeTrak(b, &tracks[i], ct)
+		writeTrak(b, &tracks[i], ct, field)
 	}
 	mvex := b.start("mvex")
+	// mehd: the whole file's duration, unknown (0) until PatchDuration.
+	mehd := b.startFull("mehd", 1, 0)
+	field(movieTimescale)
+	b.end(mehd)
 	for _, t := range tracks {
 		trex := b.startFull("trex", 0, 0)
 		b.u32(t.ID)
@@ -80,6 +93,7 @@ func writeInit(b *builder, tracks []Track, h Header) {
 	b.end(mvex)
 	writeUdta(b, h)
 	b.end(moov)
+	return fields
 }
 
 // writeUdta appends udta/meta/ilst with ©day and the free-form tags.
@@ -132,14 +146,14 @@ func writeData(b *builder, s string) {
 	b.end(data)
 }
 
-func writeTrak(b *builder, t *Track, ct uint64) {
+func writeTrak(b *builder, t *Track, ct uint64, field func(scale uint32)) {
 	trak := b.start("trak")
 	tkhd := b.startFull("tkhd", 1, 3) // enabled, in movie
 	b.u64(ct)
 	b.u64(ct)
 	b.u32(t.ID)
 	b.u32(0)
-	b.u64(0) // duration
+	field(movieTimescale) // tkhd duration
 	b.zeros(8)
 	b.u16(0) // layer
 	if t.Kind == Audio {
@@ -160,8 +174,8 @@ func writeTrak(b *builder, t *Track, ct uint64) {
 	b.u64(ct)
 	b.u64(ct)
 	b.u32(t.Timescale)
-	b.u64(0)
-	b.u16(0x55c4) // language "und"
+	field(t.Timescale) // mdhd duration
+	b.u16(0x55c4)      // language "und"
 	b.u16(0)
 	b.end(mdhd)
 	hdlr := b.startFull("hdlr", 0, 0)

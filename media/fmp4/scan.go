@@ -17,6 +17,9 @@ type File struct {
 	// HeaderEnd when there is none): truncating the file there leaves a
 	// valid file.
 	Complete int64
+	// DurationFields are the header's 64-bit duration fields (version 1
+	// mvhd, mehd, tkhd, mdhd), for PatchDuration.
+	DurationFields []DurationField
 	// UTCStart is read from the ©day item (zero if absent or unparsable).
 	UTCStart time.Time
 	// Tags are the free-form items with mean TagMean.
@@ -146,6 +149,7 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 				byID[f.Tracks[i].ID] = &f.Tracks[i]
 			}
 			f.HeaderEnd, f.Complete = end, end
+			f.DurationFields = durationFields(body, off+hdr)
 		case "prft":
 			body, err := readBody(r, off+hdr, boxSize-hdr)
 			if err != nil {
@@ -269,4 +273,32 @@ func findPath(b []byte, path ...string) []byte {
 		}
 	}
 	return b
+}
+
+// durationFields finds the version 1 mvhd, mehd, tkhd and mdhd boxes of
+// a moov body that starts at file offset moovAt and returns their
+// duration fields.
+func durationFields(moov []byte, moovAt int64) []DurationField {
+	// Sub-slices share moov's array and end: cap differences are offsets.
+	at := func(body []byte, field int) int64 { return moovAt + int64(cap(moov)-cap(body)) + int64(field) }
+	var out []DurationField
+	if mvhd := findPath(moov, "mvhd"); len(mvhd) >= 32 && mvhd[0] == 1 {
+		out = append(out, DurationField{Offset: at(mvhd, 24), Timescale: binary.BigEndian.Uint32(mvhd[20:])})
+	}
+	if mehd := findPath(moov, "mvex", "mehd"); len(mehd) >= 12 && mehd[0] == 1 && len(out) == 1 {
+		out = append(out, DurationField{Offset: at(mehd, 4), Timescale: out[0].Timescale})
+	}
+	_ = eachChild(moov, func(typ string, trak []byte) error {
+		if typ != "trak" || len(out) == 0 {
+			return nil
+		}
+		if tkhd := findPath(trak, "tkhd"); len(tkhd) >= 36 && tkhd[0] == 1 {
+			out = append(out, DurationField{Offset: at(tkhd, 28), Timescale: out[0].Timescale})
+		}
+		if mdhd := findPath(trak, "mdia", "mdhd"); len(mdhd) >= 32 && mdhd[0] == 1 {
+			out = append(out, DurationField{Offset: at(mdhd, 24), Timescale: binary.BigEndian.Uint32(mdhd[20:])})
+		}
+		return nil
+	})
+	return out
 }

@@ -1,8 +1,10 @@
 package fmp4
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -47,13 +49,14 @@ type Fragment struct {
 // fragments and at most one partial one. A Writer is not safe for
 // concurrent use.
 type Writer struct {
-	w        io.Writer
-	tracks   []Track
-	byID     map[uint32]*Track
-	seq      uint32
-	header   bool
-	buf      builder
-	dataOffs []int
+	w         io.Writer
+	tracks    []Track
+	byID      map[uint32]*Track
+	seq       uint32
+	header    bool
+	buf       builder
+	dataOffs  []int
+	durations []DurationField
 }
 
 // NewWriter checks the tracks and returns a Writer on w. H.264 tracks
@@ -95,7 +98,7 @@ func (w *Writer) WriteHeader(h Header) (int, error) {
 		return 0, fmt.Errorf("%w: header already written", ErrInvalidSample)
 	}
 	w.buf.b = w.buf.b[:0]
-	writeInit(&w.buf, w.tracks, h)
+	w.durations = writeInit(&w.buf, w.tracks, h)
 	w.header = true
 	n, err := w.w.Write(w.buf.b)
 	if err != nil {
@@ -231,4 +234,38 @@ func (w *Writer) TakeBuffer(from *Writer) {
 	if from != nil && from != w {
 		w.buf.b, from.buf.b = from.buf.b[:0], nil
 	}
+}
+
+// DurationField is a 64-bit duration field of the header (mvhd, mehd,
+// tkhd, mdhd) and the timescale it counts in.
+type DurationField struct {
+	// Offset is the field's offset in the file.
+	Offset int64
+	// Timescale is the field's ticks per second.
+	Timescale uint32
+}
+
+// DurationFields returns the header's duration fields, for
+// PatchDuration (the header is assumed to start the file).
+func (w *Writer) DurationFields() []DurationField { return w.durations }
+
+// PatchDuration writes a finished file's duration into the duration
+// fields of its header (Writer.DurationFields or File.DurationFields):
+// mvhd, mehd, and every tkhd and mdhd. They stay 0 while the file grows;
+// players that do not scan every fragment (Chromium) take the duration
+// from there, and a file left with 0 (a crash before the patch, before
+// Recover) is still read by scanning.
+func PatchDuration(wa io.WriterAt, fields []DurationField, d time.Duration) error {
+	if len(fields) == 0 {
+		return fmt.Errorf("%w: no duration fields", ErrInvalidSample)
+	}
+	var b [8]byte
+	for _, f := range fields {
+		ticks := uint64(math.Round(d.Seconds() * float64(f.Timescale)))
+		binary.BigEndian.PutUint64(b[:], ticks)
+		if _, err := wa.WriteAt(b[:], f.Offset); err != nil {
+			return fmt.Errorf("fmp4: patch duration: %w", err)
+		}
+	}
+	return nil
 }

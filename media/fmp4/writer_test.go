@@ -199,3 +199,24 @@ func TestPrftStart(t *testing.T) {
 	require.Equal(t, uint32(1), f.Fragments[1].RefTrackID)
 	require.Equal(t, uint64(fmp4.VideoTimescale), f.Fragments[1].RefMediaTime)
 }
+
+func TestPatchDuration(t *testing.T) {
+	data := muxTestFile(t)
+	f, err := fmp4.Scan(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	require.Len(t, f.DurationFields, 2+2*2, "mvhd, mehd, and tkhd and mdhd of both tracks")
+	path := filepath.Join(t.TempDir(), "d.mp4")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	file, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	require.NoError(t, fmp4.PatchDuration(file, f.DurationFields, 3*time.Second))
+	require.NoError(t, file.Close())
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, d := range f.DurationFields {
+		require.Equal(t, 3*uint64(d.Timescale), binary.BigEndian.Uint64(got[d.Offset:]), "field at %d", d.Offset)
+	}
+	require.InDelta(t, 3.0, fmp4test.FFprobe(t, path).Seconds(), 0.05)
+	require.NoError(t, fmp4test.Decode(path))
+	require.ErrorIs(t, fmp4.PatchDuration(file, nil, time.Second), fmp4.ErrInvalidSample)
+}

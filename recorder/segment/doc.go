@@ -20,7 +20,8 @@
 //
 // While it is written a segment is named *.mp4.part; Close (or the next
 // segment's start) finishes its last fragment, fsyncs it, renames it to
-// *.mp4 and fsyncs the folder, so the closed segments are exactly the
+// *.mp4 and fsyncs the folder (the header's duration fields are
+// patched just before the final fsync), so the closed segments are exactly the
 // *.mp4 files and a closed segment never changes again. Inside a segment
 // a fragment is written about every Params.FragmentLength (default 1 s)
 // of media, each with a single write call, and with the default policy

@@ -39,8 +39,7 @@ func (w *Writer) open(start time.Time, tracks []fmp4.Track) error {
 		return fmt.Errorf("segment: create: %w", err)
 	}
 	out.f = f
-	s := &segFile{f: f, part: part, seq: seq, start: start, fw: fw, gaps: w.gaps}
-	w.gaps = nil
+	s := &segFile{f: f, part: part, seq: seq, start: start, fw: fw}
 	n, err := fw.WriteHeader(fmp4.Header{UTCStart: start, Tags: w.p.Tags})
 	if err == nil && w.p.Fsync == FsyncFragment {
 		if err = f.Sync(); err == nil {
@@ -53,6 +52,7 @@ func (w *Writer) open(start time.Time, tracks []fmp4.Track) error {
 		return fmt.Errorf("segment %s: %w", part, err)
 	}
 	s.good = int64(n)
+	s.gaps, w.gaps = w.gaps, nil
 	w.seq, w.cur = seq, s
 	return nil
 }
@@ -118,8 +118,15 @@ func (w *Writer) finish() error {
 			}
 		}
 	}
+	var longest time.Duration
+	for _, t := range w.tracks {
+		longest = max(longest, time.Duration(float64(t.end)/t.scale))
+	}
 	werr := w.writeFragment()
 	w.cur = nil
+	if werr == nil {
+		werr = fmp4.PatchDuration(s.f, s.fw.DurationFields(), longest)
+	}
 	if werr != nil {
 		info.Truncated = true
 		if err := s.f.Truncate(s.good); err != nil {

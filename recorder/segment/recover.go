@@ -79,6 +79,9 @@ func recoverFile(part string) (SegmentInfo, bool, error) {
 	if scan.Complete < st.Size() {
 		err = f.Truncate(scan.Complete)
 	}
+	if err == nil && len(scan.DurationFields) > 0 {
+		err = fmp4.PatchDuration(f, scan.DurationFields, scan.Duration())
+	}
 	if err == nil {
 		err = f.Sync()
 	}

@@ -1,6 +1,7 @@
 package segment_test
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"sync"
@@ -102,6 +103,15 @@ func firstSampleIsKeyframe(t *testing.T, path string) {
 	scan, err := fmp4.Scan(f, st.Size())
 	require.NoError(t, err)
 	require.NotEmpty(t, scan.Fragments)
+	// The header's durations were patched on close (Chromium reads them).
+	require.NotEmpty(t, scan.DurationFields)
+	buf := make([]byte, 8)
+	for _, d := range scan.DurationFields {
+		_, err := f.ReadAt(buf, d.Offset)
+		require.NoError(t, err)
+		got := time.Duration(binary.BigEndian.Uint64(buf)) * time.Second / time.Duration(d.Timescale)
+		require.InDelta(t, scan.Duration().Seconds(), got.Seconds(), 0.002, "%s: duration field at %d", path, d.Offset)
+	}
 	for _, r := range scan.Fragments[0].Runs {
 		if r.TrackID == 1 {
 			require.True(t, r.FirstSync, "%s starts with a keyframe", path)

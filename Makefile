@@ -17,7 +17,7 @@ build:
 
 run: deps build
 	@eval "$$(deploy/local/stack.sh start)" && \
-	  EVALROOM_DEMO_SEED=true exec ./bin/evalroomd
+	  EVALROOM_DEMO_SEED=true EVALROOM_ARCHIVE_DIR=.run/archive exec ./bin/evalroomd
 
 stop:
 	@deploy/local/stack.sh stop

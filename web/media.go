@@ -194,3 +194,19 @@ func (s *Server) mediaRoutes(e *gin.Engine) {
 		e.DELETE(p+"/:id", h)
 	}
 }
+
+var errNoArchiveUpload = &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: "录像归档服务未启用"}
+
+// archiveRoutes mounts the archive's upload handler (Params.ArchiveUpload)
+// under /archive with the prefix stripped. Recorders authenticate by
+// device token, not by cookie.
+func (s *Server) archiveRoutes(e *gin.Engine) {
+	h := func(c *gin.Context) { s.writeError(c, errNoArchiveUpload) }
+	if s.p.ArchiveUpload != nil {
+		h = gin.WrapH(http.StripPrefix("/archive", s.p.ArchiveUpload))
+	}
+	e.PUT("/archive/segments/:hash", h)
+	e.HEAD("/archive/segments/:hash", h)
+	e.POST("/archive/manifests", h)
+	e.GET("/archive/chain", h)
+}

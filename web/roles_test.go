@@ -22,6 +22,9 @@ var public = map[string]bool{
 	"POST /api/clock":  true,
 	"POST /media/whip": true, "PATCH /media/whip/:id": true, "DELETE /media/whip/:id": true,
 	"POST /media/whep": true, "PATCH /media/whep/:id": true, "DELETE /media/whep/:id": true,
+	// Authorised by device tokens.
+	"PUT /archive/segments/:hash": true, "HEAD /archive/segments/:hash": true,
+	"POST /archive/manifests": true, "GET /archive/chain": true,
 }
 
 // TestEveryRouteNeedsLogin sends every registered non-public route without

@@ -47,4 +47,5 @@ func (s *Server) routes() {
 	// Public, no CSRF header: the edge recorders' clock exchange.
 	e.POST("/api/clock", s.clockExchange)
 	s.mediaRoutes(e)
+	s.archiveRoutes(e)
 }

@@ -59,6 +59,10 @@ type Params struct {
 	// Sessions keeps evaluation sessions (*room.Service); nil makes the
 	// session routes answer 503.
 	Sessions Sessions
+	// ArchiveUpload is the archive's recorder-facing handler (segments,
+	// manifests, chain head), mounted at /archive/ with the prefix
+	// stripped and authenticated by device token. Nil answers 503.
+	ArchiveUpload http.Handler
 	// Archive locates archive segments for scoring records' playback;
 	// nil makes GET /api/scores/{id}/playback answer 503.
 	Archive room.ArchiveIndex

@@ -15,6 +15,7 @@ import (
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/internal/seal"
+	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/room/sfu"
 	"github.com/evalroom/evalroom/room/token"
@@ -46,6 +47,9 @@ type Main struct {
 	// tokens mints media access tokens; sfu forwards the media.
 	tokens *token.Authority
 	sfu    *sfu.Server
+	// archive indexes uploaded segments; archiveUpload is its recorders' API.
+	archive       *archive.Service
+	archiveUpload http.Handler
 	// notifier delivers invitations; nil until startBackground.
 	notifier *expertpool.Notifier
 	http     *http.Server
@@ -91,6 +95,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	if err := m.startRoom(ctx, keys); err != nil {
+		return err
+	}
+	if err := m.startArchive(); err != nil {
 		return err
 	}
 	handler, err := m.buildHandler(keys)

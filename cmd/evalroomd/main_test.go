@@ -201,6 +201,7 @@ func testConfig(t *testing.T) config.Config {
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Media.UDPAddr = "127.0.0.1:0"
+	cfg.Archive.Dir = t.TempDir()
 	cfg.Postgres.DSN = testenv.PostgresDSN(t)
 	cfg.Redis.Addr, cfg.Redis.Prefix = rdb.Addr, rdb.Prefix
 	cfg.Secrets.MasterKey = seal.GenerateKey()

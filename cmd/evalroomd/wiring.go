@@ -66,6 +66,7 @@ func (m *Main) buildHandler(_ *seal.Keys) (http.Handler, error) {
 		Auth: m.users, Audit: m.audit, Pool: m.pool,
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(),
+		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),
 		Checks: map[string]web.Pinger{
 			"postgres": web.PingerFunc(m.db.Ping),

@@ -26,6 +26,7 @@ type Config struct {
 	Room       Room       `yaml:"room"`
 	Media      Media      `yaml:"media"`
 	Cluster    Cluster    `yaml:"cluster"`
+	Archive    Archive    `yaml:"archive"`
 	Demo       Demo       `yaml:"demo"`
 }
 
@@ -141,6 +142,14 @@ type Cluster struct {
 	ClaimTTLSeconds int `yaml:"claim_ttl_seconds" doc:"seconds before a silent node's sessions may move to another node"`
 }
 
+// Archive configures the central archive of recordings.
+type Archive struct {
+	// Dir holds the content-addressed segment store.
+	Dir string `yaml:"dir" doc:"directory of the content-addressed store of uploaded segments"`
+	// MaxSegmentMB is the largest segment accepted.
+	MaxSegmentMB int `yaml:"max_segment_mb" doc:"largest segment accepted from a recorder, in MiB"`
+}
+
 // Demo configures demo data seeded at start-up (make run).
 type Demo struct {
 	// Seed loads demo data when the pool is empty.
@@ -162,6 +171,7 @@ func Default() Config {
 		Room:       Room{FaultBeforeStartMinutes: 120, FaultDuringEvalMinutes: 240, FaultSweepSeconds: 30},
 		Media:      Media{TokenTTLSeconds: 600, UDPAddr: "127.0.0.1:7882", BatchSends: true},
 		Cluster:    Cluster{ClaimTTLSeconds: 15},
+		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512},
 		Demo:       Demo{Experts: 300},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/internal/migrate"
 	"github.com/evalroom/evalroom/internal/seal"
+	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,7 +22,7 @@ import (
 
 // Migrations are every schema's migrations, in dependency order.
 func Migrations() []migrate.Set {
-	return []migrate.Set{audit.Migrations, auth.Migrations, expertpool.Migrations, room.Migrations}
+	return []migrate.Set{audit.Migrations, auth.Migrations, expertpool.Migrations, room.Migrations, archive.Migrations}
 }
 
 // OpenPostgres connects to PostgreSQL and checks the connection.

@@ -79,19 +79,7 @@ func (c *Cluster) Release(ctx context.Context, session string) error {
 // ReleaseAll releases every session this node holds and clears its live
 // rooms: a graceful hand-over before Close. It returns the first error.
 func (c *Cluster) ReleaseAll(ctx context.Context) error {
-	c.mu.Lock()
-	sessions := make([]string, 0, len(c.claims))
-	for s := range c.claims {
-		sessions = append(sessions, s)
-	}
-	type liveRoom struct{ session, room string }
-	var rooms []liveRoom
-	for s, rs := range c.live {
-		for r := range rs {
-			rooms = append(rooms, liveRoom{s, r})
-		}
-	}
-	c.mu.Unlock()
+	sessions, rooms := c.held()
 	var first error
 	for _, s := range sessions {
 		if err := c.Release(ctx, s); err != nil && first == nil {
@@ -104,4 +92,24 @@ func (c *Cluster) ReleaseAll(ctx context.Context) error {
 		}
 	}
 	return first
+}
+
+// liveRoom is one room this node publishes as live.
+type liveRoom struct{ session, room string }
+
+// held returns the sessions this node claims and the rooms it publishes
+// as live, as they are now.
+func (c *Cluster) held() (sessions []string, rooms []liveRoom) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sessions = make([]string, 0, len(c.claims))
+	for s := range c.claims {
+		sessions = append(sessions, s)
+	}
+	for s, rs := range c.live {
+		for r := range rs {
+			rooms = append(rooms, liveRoom{s, r})
+		}
+	}
+	return sessions, rooms
 }

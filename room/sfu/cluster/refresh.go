@@ -14,19 +14,7 @@ import (
 // calls it every period; tests may call it directly. It returns the first
 // Redis error.
 func (c *Cluster) Refresh(ctx context.Context) error {
-	c.mu.Lock()
-	sessions := make([]string, 0, len(c.claims))
-	for s := range c.claims {
-		sessions = append(sessions, s)
-	}
-	type liveRoom struct{ session, room string }
-	var rooms []liveRoom
-	for s, rs := range c.live {
-		for r := range rs {
-			rooms = append(rooms, liveRoom{s, r})
-		}
-	}
-	c.mu.Unlock()
+	sessions, rooms := c.held()
 	if len(sessions) == 0 && len(rooms) == 0 {
 		return nil
 	}

@@ -94,13 +94,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startBackground(ctx); err != nil {
 		return err
 	}
-	if err := m.startRoom(ctx, keys); err != nil {
+	if err := m.startRoom(ctx); err != nil {
 		return err
 	}
 	if err := m.startArchive(); err != nil {
 		return err
 	}
-	handler, err := m.buildHandler(keys)
+	handler, err := m.buildHandler()
 	if err != nil {
 		return err
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,18 +36,8 @@ func TestArchiveUploadAndScorePlayback(t *testing.T) {
 	require.NoError(t, m.Run(ctx))
 	defer m.Close(ctx)
 	base := "http://" + m.Addr
-	login := func(user string) *client {
-		jar, _ := cookiejar.New(nil)
-		c := &client{t: t, base: base, http: &http.Client{Jar: jar}}
-		require.Equal(t, http.StatusOK, c.do("POST", "/api/login", map[string]string{"username": user, "password": demoPassword}, nil))
-		return c
-	}
-	admin, staff, expert, sup := login("admin"), login("staff-nj"), login("expert-demo"), login("supervisor")
-	var sessions struct {
-		Items []room.Session `json:"items"`
-	}
-	require.Equal(t, http.StatusOK, staff.do("GET", "/api/sessions?ref="+demoSessionRef, nil, &sessions))
-	sess := sessions.Items[0]
+	admin, staff, expert, sup := login(t, base, "admin"), login(t, base, "staff-nj"), login(t, base, "expert-demo"), login(t, base, "supervisor")
+	sess := demoSession(t, staff)
 	path := "/api/sessions/" + itoa(sess.ID)
 	sheet := room.ScoreSheet{Bidders: []room.Bidder{{Code: "B1", Name: "投标人甲"}}, Criteria: []room.Criterion{{Code: "C1", Name: "技术方案", Min: 0, Max: 30}}}
 	require.Equal(t, http.StatusOK, admin.do("PUT", path+"/scoresheet", sheet, nil))
@@ -60,13 +48,8 @@ func TestArchiveUploadAndScorePlayback(t *testing.T) {
 	keys, err := seal.ParseKey(cfg.Secrets.MasterKey)
 	require.NoError(t, err)
 	priv := DemoRecorderKey(keys, room.DemoMainRecorder)
-	ts := time.Now().UTC().Format(time.RFC3339)
-	var dev struct {
-		Token string `json:"token"`
-	}
-	anon := &client{t: t, base: base, http: http.DefaultClient}
-	require.Equal(t, http.StatusOK, anon.do("POST", "/api/devices/token", map[string]any{"recorder_id": room.DemoMainRecorder, "timestamp": ts,
-		"signature": ed25519.Sign(priv, room.DeviceMessage(room.DemoMainRecorder, ts))}, &dev))
+	status, devToken := deviceToken(t, base, cfg.Secrets.MasterKey, room.DemoMainRecorder)
+	require.Equal(t, http.StatusOK, status)
 	dir := t.TempDir()
 	data := make([]byte, 4096)
 	_, _ = rand.Read(data)
@@ -98,14 +81,14 @@ func TestArchiveUploadAndScorePlayback(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	require.Equal(t, http.StatusUnprocessableEntity, send("PUT", "/archive/segments/"+hash, append(data, 0), dev.Token), "bytes that do not match the hash")
-	require.Equal(t, http.StatusConflict, send("POST", "/archive/manifests", raw, dev.Token), "manifest before its segment")
+	require.Equal(t, http.StatusUnprocessableEntity, send("PUT", "/archive/segments/"+hash, append(data, 0), devToken), "bytes that do not match the hash")
+	require.Equal(t, http.StatusConflict, send("POST", "/archive/manifests", raw, devToken), "manifest before its segment")
 	require.Equal(t, http.StatusUnauthorized, send("PUT", "/archive/segments/"+hash, data, "forged"), "no device token")
-	require.Equal(t, http.StatusCreated, send("PUT", "/archive/segments/"+hash, data, dev.Token))
+	require.Equal(t, http.StatusCreated, send("PUT", "/archive/segments/"+hash, data, devToken))
 	tampered := bytes.Replace(raw, []byte(`"cam1"`), []byte(`"cam9"`), 1)
-	require.Equal(t, http.StatusUnprocessableEntity, send("POST", "/archive/manifests", tampered, dev.Token), "a tampered manifest")
-	require.Equal(t, http.StatusCreated, send("POST", "/archive/manifests", raw, dev.Token))
-	require.Equal(t, http.StatusOK, send("POST", "/archive/manifests", raw, dev.Token), "idempotent")
+	require.Equal(t, http.StatusUnprocessableEntity, send("POST", "/archive/manifests", tampered, devToken), "a tampered manifest")
+	require.Equal(t, http.StatusCreated, send("POST", "/archive/manifests", raw, devToken))
+	require.Equal(t, http.StatusOK, send("POST", "/archive/manifests", raw, devToken), "idempotent")
 
 	// A score, and where each room was recorded at its instant.
 	var score room.ScoreRecord

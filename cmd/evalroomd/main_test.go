@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/internal/testenv"
+	"github.com/evalroom/evalroom/room"
 	"github.com/stretchr/testify/require"
 )
 
@@ -191,6 +193,42 @@ func TestEvalroomdDrawNotifyDeclineReplaceConfirm(t *testing.T) {
 	require.True(t, strings.HasPrefix(status.Summary, "已确认1人"), status.Summary)
 	// Names stay sealed until sign-in opens.
 	require.Equal(t, http.StatusForbidden, c.do("POST", "/api/draws/"+itoa(drawn.DrawID)+"/reveal", nil, nil))
+}
+
+// login signs user in on base with the demo password.
+func login(t *testing.T, base, user string) *client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &client{t: t, base: base, http: &http.Client{Jar: jar}}
+	require.Equal(t, http.StatusOK, c.do("POST", "/api/login", map[string]string{"username": user, "password": demoPassword}, nil))
+	return c
+}
+
+// demoSession returns the demo evaluation session as c sees it.
+func demoSession(t *testing.T, c *client) room.Session {
+	t.Helper()
+	var sessions struct {
+		Items []room.Session `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.do("GET", "/api/sessions?ref="+demoSessionRef, nil, &sessions))
+	require.Len(t, sessions.Items, 1)
+	return sessions.Items[0]
+}
+
+// deviceToken asks base for a device token as the demo recorder, signing
+// with its key derived from masterKey; it returns the status and token.
+func deviceToken(t *testing.T, base, masterKey, recorder string) (int, string) {
+	t.Helper()
+	keys, err := seal.ParseKey(masterKey)
+	require.NoError(t, err)
+	ts := time.Now().UTC().Format(time.RFC3339)
+	sig := ed25519.Sign(DemoRecorderKey(keys, recorder), room.DeviceMessage(recorder, ts))
+	var out struct {
+		Token string `json:"token"`
+	}
+	anon := &client{t: t, base: base, http: http.DefaultClient}
+	status := anon.do("POST", "/api/devices/token", map[string]any{"recorder_id": recorder, "timestamp": ts, "signature": sig}, &out)
+	return status, out.Token
 }
 
 // testConfig is a demo configuration on fresh PostgreSQL and Redis, with

@@ -13,7 +13,6 @@ import (
 
 	"github.com/evalroom/evalroom/cmd/internal/config"
 	"github.com/evalroom/evalroom/internal/audit"
-	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/room/sfu"
 	"github.com/evalroom/evalroom/room/sfu/cluster"
@@ -28,7 +27,7 @@ const mediaTokenPurpose = "media-token"
 
 // startRoom builds the evaluation sessions, the cluster directory, the
 // media token authority and the SFU, and starts the fault-clock sweeper.
-func (m *Main) startRoom(ctx context.Context, keys *seal.Keys) error {
+func (m *Main) startRoom(ctx context.Context) error {
 	self := cluster.Node{ID: nodeID(m.Config.Cluster), URL: strings.TrimRight(m.Config.HTTP.PublicURL, "/")}
 	cl, err := cluster.New(cluster.Params{
 		Redis: m.redis, Prefix: m.Config.Redis.Prefix, Self: self,
@@ -55,7 +54,7 @@ func (m *Main) startRoom(ctx context.Context, keys *seal.Keys) error {
 	if err != nil {
 		return fmt.Errorf("room: %w", err)
 	}
-	m.tokens, err = token.New(keys.Derive(mediaTokenPurpose), time.Duration(m.Config.Media.TokenTTLSeconds)*time.Second, nil)
+	m.tokens, err = token.New(m.keys.Derive(mediaTokenPurpose), time.Duration(m.Config.Media.TokenTTLSeconds)*time.Second, nil)
 	if err != nil {
 		return fmt.Errorf("media tokens: %w", err)
 	}
@@ -69,6 +68,9 @@ func (m *Main) startRoom(ctx context.Context, keys *seal.Keys) error {
 		Logger: m.log.With("component", "sfu"),
 	})
 	if err != nil {
+		if ice.UDPConn != nil {
+			_ = ice.UDPConn.Close()
+		}
 		return fmt.Errorf("sfu: %w", err)
 	}
 	m.closer = append(m.closer, func(context.Context) error { return m.sfu.Close() })

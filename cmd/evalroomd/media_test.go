@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 
-	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/room/sfu"
 	"github.com/evalroom/evalroom/room/sfu/sfuclient"
@@ -38,20 +35,8 @@ func TestDemoSessionMedia(t *testing.T) {
 	defer m.Close(ctx)
 	base, ws := "http://"+m.Addr, "ws://"+m.Addr+"/media/ws"
 
-	login := func(user string) *client {
-		jar, _ := cookiejar.New(nil)
-		c := &client{t: t, base: base, http: &http.Client{Jar: jar}}
-		require.Equal(t, http.StatusOK, c.do("POST", "/api/login", map[string]string{"username": user, "password": demoPassword}, nil))
-		return c
-	}
-	staffNJ, staffHF, sup, expert := login("staff-nj"), login("staff-hf"), login("supervisor"), login("expert-demo")
-
-	var sessions struct {
-		Items []room.Session `json:"items"`
-	}
-	require.Equal(t, http.StatusOK, staffNJ.do("GET", "/api/sessions?ref="+demoSessionRef, nil, &sessions))
-	require.Len(t, sessions.Items, 1)
-	sess := sessions.Items[0]
+	staffNJ, staffHF, sup, expert := login(t, base, "staff-nj"), login(t, base, "staff-hf"), login(t, base, "supervisor"), login(t, base, "expert-demo")
+	sess := demoSession(t, staffNJ)
 	roomOf := map[string]int64{}
 	for _, r := range sess.Rooms {
 		roomOf[r.VenueCode] = r.ID
@@ -60,19 +45,7 @@ func TestDemoSessionMedia(t *testing.T) {
 	path := "/api/sessions/" + itoa(sess.ID)
 
 	// Recorders get device tokens only once the session runs.
-	keys, err := seal.ParseKey(cfg.Secrets.MasterKey)
-	require.NoError(t, err)
-	deviceToken := func(recorder string) (int, string) {
-		ts := time.Now().UTC().Format(time.RFC3339)
-		sig := ed25519.Sign(DemoRecorderKey(keys, recorder), room.DeviceMessage(recorder, ts))
-		var out struct {
-			Token string `json:"token"`
-		}
-		anon := &client{t: t, base: base, http: http.DefaultClient}
-		status := anon.do("POST", "/api/devices/token", map[string]any{"recorder_id": recorder, "timestamp": ts, "signature": sig}, &out)
-		return status, out.Token
-	}
-	status, _ := deviceToken(room.DemoMainRecorder)
+	status, _ := deviceToken(t, base, cfg.Secrets.MasterKey, room.DemoMainRecorder)
 	require.Equal(t, http.StatusConflict, status, "no device token before sign-in opens")
 	require.Equal(t, http.StatusOK, staffNJ.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
 
@@ -100,7 +73,7 @@ func TestDemoSessionMedia(t *testing.T) {
 
 	publishers := map[string]*sfuclient.Client{}
 	for _, rec := range []string{room.DemoMainRecorder, room.DemoRemoteRecorder} {
-		status, tok := deviceToken(rec)
+		status, tok := deviceToken(t, base, cfg.Secrets.MasterKey, rec)
 		require.Equal(t, http.StatusOK, status)
 		c := join(tok, nil)
 		publishers[rec] = c
@@ -313,30 +286,17 @@ func TestTwoNodesShareSessions(t *testing.T) {
 	require.NoError(t, b.Run(ctx))
 	defer b.Close(ctx)
 
-	jar, _ := cookiejar.New(nil)
-	staff := &client{t: t, base: "http://" + b.Addr, http: &http.Client{Jar: jar}}
-	require.Equal(t, http.StatusOK, staff.do("POST", "/api/login", map[string]string{"username": "staff-nj", "password": demoPassword}, nil))
-	var sessions struct {
-		Items []room.Session `json:"items"`
-	}
-	require.Equal(t, http.StatusOK, staff.do("GET", "/api/sessions?ref="+demoSessionRef, nil, &sessions))
-	require.Len(t, sessions.Items, 1)
-	path := "/api/sessions/" + itoa(sessions.Items[0].ID)
+	staff := login(t, "http://"+b.Addr, "staff-nj")
+	sess := demoSession(t, staff)
+	path := "/api/sessions/" + itoa(sess.ID)
 	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
 
 	// The recorder publishes through node A, which then hosts the session.
-	keys, err := seal.ParseKey(cfgA.Secrets.MasterKey)
-	require.NoError(t, err)
-	ts := time.Now().UTC().Format(time.RFC3339)
-	sig := ed25519.Sign(DemoRecorderKey(keys, room.DemoMainRecorder), room.DeviceMessage(room.DemoMainRecorder, ts))
-	var dev struct {
-		Token string `json:"token"`
-	}
-	anon := &client{t: t, base: "http://" + a.Addr, http: http.DefaultClient}
-	require.Equal(t, http.StatusOK, anon.do("POST", "/api/devices/token", map[string]any{"recorder_id": room.DemoMainRecorder, "timestamp": ts, "signature": sig}, &dev))
+	status, devToken := deviceToken(t, "http://"+a.Addr, cfgA.Secrets.MasterKey, room.DemoMainRecorder)
+	require.Equal(t, http.StatusOK, status)
 	jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	pub, err := sfuclient.Join(jctx, "ws://"+a.Addr+"/media/ws", dev.Token, sfuclient.Options{})
+	pub, err := sfuclient.Join(jctx, "ws://"+a.Addr+"/media/ws", devToken, sfuclient.Options{})
 	require.NoError(t, err)
 	defer pub.Close()
 	startCamera(t, pub, room.DemoMainRecorder)
@@ -351,8 +311,8 @@ func TestTwoNodesShareSessions(t *testing.T) {
 	require.NoError(t, err)
 	defer sub.Close()
 	waitFor(t, "media through the redirect", func() bool { return recv.has(pub.ID(), 30) })
-	require.Empty(t, b.sfu.Participants(itoa(sessions.Items[0].ID)), "node B hosts nothing")
-	require.Len(t, a.sfu.Participants(itoa(sessions.Items[0].ID)), 2)
+	require.Empty(t, b.sfu.Participants(itoa(sess.ID)), "node B hosts nothing")
+	require.Len(t, a.sfu.Participants(itoa(sess.ID)), 2)
 
 	// WHEP on the wrong node is redirected too.
 	whepRecv := newReceiver()

@@ -9,7 +9,6 @@ import (
 
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/expertpool/notify"
-	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/web"
 	"github.com/evalroom/evalroom/web/auth"
 )
@@ -59,7 +58,7 @@ func (m *Main) startBackground(ctx context.Context) error {
 }
 
 // buildHandler builds the HTTP API and panels.
-func (m *Main) buildHandler(_ *seal.Keys) (http.Handler, error) {
+func (m *Main) buildHandler() (http.Handler, error) {
 	hours := time.Duration(m.Config.HTTP.SessionHours) * time.Hour
 	m.users = auth.NewStore(m.db, auth.WithAudit(m.audit), auth.WithSessionTimeouts(hours, hours))
 	srv, err := web.New(web.Params{

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/evalroom/evalroom/media/clock"
 )
 
 // File is what Scan learns about a fragmented MP4 file.
@@ -158,7 +160,7 @@ func Scan(r io.ReaderAt, size int64) (*File, error) {
 			pending = &FragmentInfo{Offset: off}
 			if len(body) >= 24 && body[0] == 1 {
 				pending.RefTrackID = binary.BigEndian.Uint32(body[4:])
-				pending.UTC = FromNTP(binary.BigEndian.Uint64(body[8:]))
+				pending.UTC = clock.FromNTP(binary.BigEndian.Uint64(body[8:]))
 				pending.RefMediaTime = binary.BigEndian.Uint64(body[16:])
 			}
 		case "moof":

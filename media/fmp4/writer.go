@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"time"
+
+	"github.com/evalroom/evalroom/media/clock"
 )
 
 // Sample is one coded frame of a track.
@@ -124,7 +126,7 @@ func (w *Writer) WriteFragment(f Fragment) (int, error) {
 	if !f.UTC.IsZero() {
 		prft := b.startFull("prft", 1, 24) // 24: time of the depicted instant
 		b.u32(f.Runs[0].TrackID)
-		b.u64(NTPTime(f.UTC))
+		b.u64(clock.ToNTP(f.UTC))
 		b.u64(f.Runs[0].BaseDecodeTime)
 		b.end(prft)
 	}

@@ -3,7 +3,6 @@ package fmp4_test
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -169,24 +168,6 @@ func TestScanHeaderCut(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, g.Fragments)
 	require.Equal(t, f.HeaderEnd, g.Complete)
-}
-
-func TestNTPTime(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		t    time.Time
-	}{
-		{"now", utcStart},
-		{"after the 2036 wrap", time.Date(2040, 6, 1, 12, 0, 0, 123_456_789, time.UTC)},
-		{"unix epoch", time.Unix(0, 0).UTC()},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := fmp4.FromNTP(fmp4.NTPTime(tc.t))
-			require.Less(t, math.Abs(float64(got.Sub(tc.t))), float64(time.Nanosecond)+1)
-		})
-	}
-	// RFC 5905's example: the Unix epoch is 2208988800 s after 1900.
-	require.Equal(t, uint64(2208988800)<<32, fmp4.NTPTime(time.Unix(0, 0)))
 }
 
 func TestPrftStart(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/evalroom/evalroom/internal/fsutil"
 )
 
 // Store keeps immutable objects addressed by the hex SHA-256 of their
@@ -113,8 +115,8 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return 0, fmt.Errorf("archive put %s: %w", key, err)
 	}
-	if err := syncDir(filepath.Dir(final)); err != nil {
-		return 0, err
+	if err := fsutil.SyncDir(filepath.Dir(final)); err != nil {
+		return 0, fmt.Errorf("archive put %s: %w", key, err)
 	}
 	return n, nil
 }
@@ -160,19 +162,6 @@ type fileObject struct {
 }
 
 func (o fileObject) Size() int64 { return o.size }
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("archive sync dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("archive sync dir %s: %w", dir, err)
-	}
-	return nil
-}
 
 // ctxReader stops a copy when its context ends.
 type ctxReader struct {

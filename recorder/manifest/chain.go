@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/evalroom/evalroom/internal/fsutil"
 )
 
 // ChainParams configure a recorder's Chain.
@@ -164,7 +166,7 @@ func (c *Chain) saveState(m Manifest) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(c.p.StatePath, append(st, '\n'), 0o600); err != nil {
+	if err := fsutil.WriteFileAtomic(c.p.StatePath, append(st, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save chain state: %w", err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/evalroom/evalroom/internal/fsutil"
 )
 
 // manifestSuffix ends every manifest file name.
@@ -85,4 +87,16 @@ func (d DirSource) open(name string) (*os.File, error) {
 		return nil, fmt.Errorf("%w: file name %q", ErrInvalid, name)
 	}
 	return os.Open(filepath.Join(d.Dir, name))
+}
+
+// WriteFile writes the signed manifest m atomically as its canonical
+// encoding and a newline, into dir under ManifestName(m.Segment), and
+// returns the path.
+func WriteFile(dir string, m Manifest) (string, error) {
+	b, err := m.Canonical()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, ManifestName(m.Segment))
+	return p, fsutil.WriteFileAtomic(p, append(b, '\n'), 0o644)
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/evalroom/evalroom/internal/fsutil"
 )
 
 // Key file names written by WriteKeyPair.
@@ -130,7 +132,7 @@ func WriteKeyPair(dir string) (ed25519.PublicKey, error) {
 	if err := createExclusive(pubPath, []byte(base64.StdEncoding.EncodeToString(pub)+"\n"), 0o644); err != nil {
 		return nil, err
 	}
-	return pub, syncDir(dir)
+	return pub, fsutil.SyncDir(dir)
 }
 
 // createExclusive creates path with data, failing if it exists, and

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evalroom/evalroom/internal/fsutil"
 	"github.com/evalroom/evalroom/media/fmp4"
 )
 
@@ -43,7 +44,7 @@ func (w *Writer) open(start time.Time, tracks []fmp4.Track) error {
 	n, err := fw.WriteHeader(fmp4.Header{UTCStart: start, Tags: w.p.Tags})
 	if err == nil && w.p.Fsync == FsyncFragment {
 		if err = f.Sync(); err == nil {
-			err = syncDir(w.p.Dir)
+			err = fsutil.SyncDir(w.p.Dir)
 		}
 	}
 	if err != nil {
@@ -148,7 +149,7 @@ func (w *Writer) finish() error {
 		err = os.Rename(s.part, final)
 	}
 	if err == nil && w.p.Fsync != FsyncNever {
-		err = syncDir(w.p.Dir)
+		err = fsutil.SyncDir(w.p.Dir)
 	}
 	if err != nil {
 		return fmt.Errorf("segment: close %s: %w", s.part, err)

@@ -66,16 +66,3 @@ func lastSeq(dir, recorder string) (int, error) {
 	}
 	return last, nil
 }
-
-// syncDir fsyncs a folder so that creates and renames in it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("segment: open %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("segment: fsync %s: %w", dir, err)
-	}
-	return nil
-}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evalroom/evalroom/internal/fsutil"
 	"github.com/evalroom/evalroom/media/fmp4"
 )
 
@@ -47,8 +48,8 @@ func Recover(dir string, now func() time.Time) ([]SegmentInfo, error) {
 		}
 	}
 	if len(names) > 0 {
-		if err := syncDir(dir); err != nil {
-			errs = append(errs, err)
+		if err := fsutil.SyncDir(dir); err != nil {
+			errs = append(errs, fmt.Errorf("segment: recover: %w", err))
 		}
 	}
 	return out, errors.Join(errs...)

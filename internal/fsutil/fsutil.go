@@ -1,10 +1,27 @@
-package manifest
+// Package fsutil holds the crash-safe file steps the recorder packages
+// share: fsyncing a directory so that creates and renames in it survive a
+// crash, and replacing a small file atomically.
+package fsutil
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 )
+
+// SyncDir fsyncs a directory so that entries created or renamed in it
+// survive a crash.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fsync dir %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync dir %s: %w", dir, err)
+	}
+	return nil
+}
 
 // WriteFileAtomic replaces the file at path with data so that after a
 // crash the file holds either the old or the new content, never a mix:
@@ -40,31 +57,5 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory so that entries created or renamed in it
-// survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
-	return nil
-}
-
-// WriteFile writes the signed manifest m atomically as its canonical
-// encoding and a newline, into dir under ManifestName(m.Segment), and
-// returns the path.
-func WriteFile(dir string, m Manifest) (string, error) {
-	b, err := m.Canonical()
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, ManifestName(m.Segment))
-	return p, WriteFileAtomic(p, append(b, '\n'), 0o644)
+	return SyncDir(dir)
 }

@@ -1,15 +1,11 @@
 package sfu_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/logging"
-	"github.com/pion/rtp"
 	"github.com/pion/transport/v4/vnet"
-	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/evalroom/evalroom/room/sfu"
@@ -54,62 +50,13 @@ func TestCongestedSubscriberDropsToALowerLayer(t *testing.T) {
 	pub, err := e.joinWith(t, e.ws, evaluator("user:1", "1"), opts(pubNet))
 	require.NoError(t, err)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	rids := []string{"low", "mid", "high"}
-	sc, err := pub.PublishSimulcast(ctx, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam", "s", rids...)
-	require.NoError(t, err)
 	// Layers of about 50, 200 and 600 kbit/s.
 	sizes := []int{120, 500, 1200}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := uint32(0); ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			for l, rid := range rids {
-				p := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 1800},
-					Payload: vp8(i%10 == 0, byte(l), sizes[l])}
-				_ = sc.WriteRTP(rid, p)
-			}
-		}
-	}()
-	defer func() { close(stop); wg.Wait() }()
-
-	var track string
-	require.Eventually(t, func() bool {
-		for _, m := range fast.events.all() {
-			if m.Type == sfu.TypeTrackPublished {
-				track = m.Track.ID
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond)
-	layerIs := func(p *peer, want int32, within time.Duration) {
-		t.Helper()
-		require.Eventually(t, func() bool {
-			s := p.recv.get(track)
-			return s != nil && s.lastByte.Load() == want
-		}, within, 20*time.Millisecond, "layer %d never arrived", want)
-	}
-	layerIs(fast, 2, 10*time.Second)
+	pub.sendSimulcast(t, func(l int) int { return sizes[l] })
+	track := fast.publishedTrack(t, pub.ID())
+	fast.onLayer(t, track, 2, 10*time.Second)
 	// Both asked for high; the narrow link cannot carry it.
-	s := func() int32 {
-		st := slow.recv.get(track)
-		if st == nil {
-			return -1
-		}
-		return st.lastByte.Load()
-	}
-	require.Eventually(t, func() bool { v := s(); return v == 0 || v == 1 }, 30*time.Second, 50*time.Millisecond,
+	require.Eventually(t, func() bool { v := slow.layer(track); return v == 0 || v == 1 }, 30*time.Second, 50*time.Millisecond,
 		"the congested subscriber stayed on the high layer")
-	layerIs(fast, 2, 5*time.Second)
+	fast.onLayer(t, track, 2, 5*time.Second)
 }

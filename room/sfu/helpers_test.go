@@ -417,3 +417,70 @@ func newExpiredToken(t *testing.T) (string, error) {
 	tok, _, err := old.Mint(c)
 	return tok, err
 }
+
+// sendSimulcast publishes a VP8 track in the layers low, mid and high
+// over p and, until the test ends, sends on every layer l a one-packet
+// frame of size(l) bytes marked l every 20 ms (a keyframe every 10
+// frames).
+func (p *peer) sendSimulcast(t *testing.T, size func(layer int) int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rids := []string{"low", "mid", "high"}
+	sc, err := p.PublishSimulcast(ctx, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam", "s", rids...)
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := uint32(0); ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			for l, rid := range rids {
+				pk := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 1800},
+					Payload: vp8(i%10 == 0, byte(l), size(l))}
+				_ = sc.WriteRTP(rid, pk)
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); wg.Wait() })
+}
+
+// publishedTrack waits until p is told of a track published by
+// publisher and returns its id.
+func (p *peer) publishedTrack(t *testing.T, publisher string) string {
+	t.Helper()
+	var track string
+	require.Eventually(t, func() bool {
+		for _, m := range p.events.all() {
+			if m.Type == sfu.TypeTrackPublished && m.Track.Participant == publisher {
+				track = m.Track.ID
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 20*time.Millisecond)
+	return track
+}
+
+// layer is the simulcast layer mark of the last video packet p received
+// on track, -1 before any.
+func (p *peer) layer(track string) int32 {
+	if s := p.recv.get(track); s != nil {
+		return s.lastByte.Load()
+	}
+	return -1
+}
+
+// onLayer waits until p receives layer want of track.
+func (p *peer) onLayer(t *testing.T, track string, want int32, within time.Duration) {
+	t.Helper()
+	require.Eventually(t, func() bool { return p.layer(track) == want }, within, 20*time.Millisecond,
+		"layer %d never arrived", want)
+}

@@ -1,18 +1,13 @@
 package sfu_test
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
-
-	"github.com/evalroom/evalroom/room/sfu"
 )
 
 // A subscriber's connection negotiates REMB and abs-send-time, not
@@ -25,52 +20,10 @@ func TestREMBDropsALayer(t *testing.T) {
 	high := e.join(t, evaluator("user:3", "3"))
 	pub := e.join(t, evaluator("user:1", "1"))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	rids := []string{"low", "mid", "high"}
-	sc, err := pub.PublishSimulcast(ctx, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam", "s", rids...)
-	require.NoError(t, err)
+	pub.sendSimulcast(t, func(l int) int { return []int{120, 500, 1200}[l] })
 	require.Contains(t, pub.Publisher().RemoteDescription().SDP, "transport-cc", "publishers keep their own estimate")
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for i := uint32(0); ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			for l, rid := range rids {
-				p := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 1800},
-					Payload: vp8(i%10 == 0, byte(l), []int{120, 500, 1200}[l])}
-				_ = sc.WriteRTP(rid, p)
-			}
-		}
-	}()
-	defer func() { close(stop); wg.Wait() }()
-
-	var track string
-	require.Eventually(t, func() bool {
-		for _, m := range low.events.all() {
-			if m.Type == sfu.TypeTrackPublished {
-				track = m.Track.ID
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond)
-	mark := func(p *peer) int32 {
-		if s := p.recv.get(track); s != nil {
-			return s.lastByte.Load()
-		}
-		return -1
-	}
-	require.Eventually(t, func() bool { return mark(low) == 2 && mark(high) == 2 }, 10*time.Second, 20*time.Millisecond)
+	track := low.publishedTrack(t, pub.ID())
+	require.Eventually(t, func() bool { return low.layer(track) == 2 && high.layer(track) == 2 }, 10*time.Second, 20*time.Millisecond)
 
 	offer := low.Subscriber().RemoteDescription().SDP
 	require.Contains(t, offer, "goog-remb")
@@ -79,6 +32,9 @@ func TestREMBDropsALayer(t *testing.T) {
 
 	// The low subscriber's receiver estimates 120 kbit/s; high sends 480.
 	ssrc := low.recv.get(track).ssrc
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -94,8 +50,8 @@ func TestREMBDropsALayer(t *testing.T) {
 				SenderSSRC: 1, Bitrate: 120_000, SSRCs: []uint32{ssrc}}})
 		}
 	}()
-	require.Eventually(t, func() bool { v := mark(low); return v == 0 || v == 1 }, 15*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { v := low.layer(track); return v == 0 || v == 1 }, 15*time.Second, 20*time.Millisecond,
 		"the subscriber that reported 120 kbit/s stayed on the high layer")
-	require.Equal(t, int32(2), mark(high))
+	require.Equal(t, int32(2), high.layer(track))
 	require.False(t, strings.Contains(high.Subscriber().RemoteDescription().SDP, "transport-cc"))
 }

@@ -96,8 +96,6 @@ type Clock struct {
 // fault system actor: the fault clock acting on its own.
 const faultClockActor = "system:fault-clock"
 
-func faultObject(id int64) string { return fmt.Sprintf("fault:%d", id) }
-
 // checkVenueActor refuses staff of a venue that does not take part.
 func checkVenueActor(actor Actor, sess Session) error {
 	if actor.ID == "" {

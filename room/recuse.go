@@ -46,12 +46,9 @@ func (s *Service) RecuseOnSite(ctx context.Context, actor Actor, sessionID, memb
 	if !sess.Phase.Running() {
 		return Recusal{}, fmt.Errorf("%w: 评标当前为“%s”，不能登记现场回避", ErrPhase, sess.Phase.Label())
 	}
-	if sess.DrawID == 0 {
-		return Recusal{}, fmt.Errorf("%w: 本场评标尚未关联专家抽取", ErrPhase)
-	}
-	members, err := s.committee.Members(ctx, actor.ID, sess.DrawID, actor.Venue)
+	members, err := s.committeeMembers(ctx, actor.ID, sess, actor.Venue)
 	if err != nil {
-		return Recusal{}, fmt.Errorf("committee of session %d: %w", sessionID, err)
+		return Recusal{}, err
 	}
 	found := false
 	for _, m := range members {

@@ -58,9 +58,6 @@ func sessionRooms(ctx context.Context, q querier, sessionID int64) ([]Room, erro
 	if err != nil {
 		return nil, fmt.Errorf("rooms of session %d: %w", sessionID, err)
 	}
-	if list == nil {
-		list = []Room{}
-	}
 	return list, nil
 }
 

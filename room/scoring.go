@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -69,8 +68,6 @@ type ScoreChain struct {
 	// Effective is the chain's latest record, whose value counts.
 	Effective ScoreRecord `json:"effective"`
 }
-
-func scoreObject(id int64) string { return "score:" + strconv.FormatInt(id, 10) }
 
 // scoringMessages are the Chinese messages of the scoring constraints.
 var scoringMessages = map[string]error{
@@ -255,9 +252,6 @@ func (s *Service) ListScores(ctx context.Context, sessionID int64, f ScoreFilter
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ScoreRecord, error) { return scanScore(r) })
 	if err != nil {
 		return nil, fmt.Errorf("scores of session %d: %w", sessionID, err)
-	}
-	if list == nil {
-		list = []ScoreRecord{}
 	}
 	return list, nil
 }

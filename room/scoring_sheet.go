@@ -49,37 +49,42 @@ func (sh *ScoreSheet) validate() error {
 	if len(sh.Bidders) > 200 || len(sh.Criteria) > 200 {
 		return fmt.Errorf("%w: 投标人和评分项各不能超过200个", ErrInvalid)
 	}
-	seen := map[string]bool{}
+	bidders, criteria := map[string]bool{}, map[string]bool{}
 	for i := range sh.Bidders {
 		b := &sh.Bidders[i]
-		b.Code, b.Name = strings.TrimSpace(b.Code), strings.TrimSpace(b.Name)
-		switch {
-		case !sheetCodeRE.MatchString(b.Code):
-			return fmt.Errorf("%w: 投标人编号 %q 须为 1–32 位字母、数字或 _ . -", ErrInvalid, b.Code)
-		case b.Name == "" || utf8.RuneCountInString(b.Name) > 200:
-			return fmt.Errorf("%w: 投标人 %s 的名称不能为空且不超过200字", ErrInvalid, b.Code)
-		case seen["b"+b.Code]:
-			return fmt.Errorf("%w: 投标人编号 %s 重复", ErrInvalid, b.Code)
+		if err := checkSheetEntry("投标人", &b.Code, &b.Name, bidders); err != nil {
+			return err
 		}
-		seen["b"+b.Code] = true
 	}
 	for i := range sh.Criteria {
 		c := &sh.Criteria[i]
-		c.Code, c.Name = strings.TrimSpace(c.Code), strings.TrimSpace(c.Name)
+		if err := checkSheetEntry("评分项", &c.Code, &c.Name, criteria); err != nil {
+			return err
+		}
 		switch {
-		case !sheetCodeRE.MatchString(c.Code):
-			return fmt.Errorf("%w: 评分项编号 %q 须为 1–32 位字母、数字或 _ . -", ErrInvalid, c.Code)
-		case c.Name == "" || utf8.RuneCountInString(c.Name) > 200:
-			return fmt.Errorf("%w: 评分项 %s 的名称不能为空且不超过200字", ErrInvalid, c.Code)
-		case seen["c"+c.Code]:
-			return fmt.Errorf("%w: 评分项编号 %s 重复", ErrInvalid, c.Code)
 		case !hundredths(c.Min) || !hundredths(c.Max) || math.Abs(c.Min) > maxScore || math.Abs(c.Max) > maxScore:
 			return fmt.Errorf("%w: 评分项 %s 的分值范围须为最多两位小数、绝对值不超过 %.2f 的数", ErrInvalid, c.Code, maxScore)
 		case c.Max <= c.Min:
 			return fmt.Errorf("%w: 评分项 %s 的最高分必须大于最低分", ErrInvalid, c.Code)
 		}
-		seen["c"+c.Code] = true
 	}
+	return nil
+}
+
+// checkSheetEntry trims a bidder's or criterion's code and name and
+// checks them; kind names the entry in messages, seen holds the codes of
+// its kind so far.
+func checkSheetEntry(kind string, code, name *string, seen map[string]bool) error {
+	*code, *name = strings.TrimSpace(*code), strings.TrimSpace(*name)
+	switch {
+	case !sheetCodeRE.MatchString(*code):
+		return fmt.Errorf("%w: %s编号 %q 须为 1–32 位字母、数字或 _ . -", ErrInvalid, kind, *code)
+	case *name == "" || utf8.RuneCountInString(*name) > 200:
+		return fmt.Errorf("%w: %s %s 的名称不能为空且不超过200字", ErrInvalid, kind, *code)
+	case seen[*code]:
+		return fmt.Errorf("%w: %s编号 %s 重复", ErrInvalid, kind, *code)
+	}
+	seen[*code] = true
 	return nil
 }
 
@@ -153,12 +158,6 @@ func loadSheet(ctx context.Context, q querier, sessionID int64) (ScoreSheet, err
 	}
 	if sh.Criteria, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Criterion]); err != nil {
 		return sh, fmt.Errorf("criteria of session %d: %w", sessionID, err)
-	}
-	if sh.Bidders == nil {
-		sh.Bidders = []Bidder{}
-	}
-	if sh.Criteria == nil {
-		sh.Criteria = []Criterion{}
 	}
 	return sh, nil
 }

@@ -139,12 +139,9 @@ func checkSignInPlace(actor Actor, sess Session, in SignInInput) (Room, error) {
 // venueMember returns the committee member memberID of venue, or
 // ErrInvalid when the member is not on it or has not confirmed.
 func (s *Service) venueMember(ctx context.Context, actor string, sess Session, venue string, memberID int64) (Member, error) {
-	if sess.DrawID == 0 {
-		return Member{}, fmt.Errorf("%w: 本场评标尚未关联专家抽取", ErrPhase)
-	}
-	members, err := s.committee.Members(ctx, actor, sess.DrawID, venue)
+	members, err := s.committeeMembers(ctx, actor, sess, venue)
 	if err != nil {
-		return Member{}, fmt.Errorf("committee of venue %s: %w", venue, err)
+		return Member{}, err
 	}
 	for _, m := range members {
 		if m.MemberID != memberID {
@@ -159,6 +156,20 @@ func (s *Service) venueMember(ctx context.Context, actor string, sess Session, v
 		return m, nil
 	}
 	return Member{}, fmt.Errorf("%w: 该专家不在本场地的评标委员会名单中", ErrInvalid)
+}
+
+// committeeMembers returns the members of venue (every venue when empty)
+// drawn for the session, revealed by the pool under actor. Errors:
+// ErrPhase (no draw linked), the pool's.
+func (s *Service) committeeMembers(ctx context.Context, actor string, sess Session, venue string) ([]Member, error) {
+	if sess.DrawID == 0 {
+		return nil, fmt.Errorf("%w: 本场评标尚未关联专家抽取", ErrPhase)
+	}
+	members, err := s.committee.Members(ctx, actor, sess.DrawID, venue)
+	if err != nil {
+		return nil, fmt.Errorf("committee of session %d, venue %q: %w", sess.ID, venue, err)
+	}
+	return members, nil
 }
 
 // ListSignIns returns a session's sign-ins, released ones included, by
@@ -186,9 +197,6 @@ func listSignIns(ctx context.Context, q querier, sessionID int64) ([]SignIn, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sign-ins of session %d: %w", sessionID, err)
-	}
-	if list == nil {
-		list = []SignIn{}
 	}
 	return list, nil
 }
@@ -226,12 +234,9 @@ func (s *Service) Committee(ctx context.Context, actor Actor, sessionID int64, v
 	if sess.Phase == PhaseScheduled {
 		return nil, fmt.Errorf("%w: 签到开始前评标委员会名单密封", ErrPhase)
 	}
-	if sess.DrawID == 0 {
-		return nil, fmt.Errorf("%w: 本场评标尚未关联专家抽取", ErrPhase)
-	}
-	members, err := s.committee.Members(ctx, actor.ID, sess.DrawID, venue)
+	members, err := s.committeeMembers(ctx, actor.ID, sess, venue)
 	if err != nil {
-		return nil, fmt.Errorf("committee of session %d: %w", sessionID, err)
+		return nil, err
 	}
 	signins, err := listSignIns(ctx, s.db, sessionID)
 	if err != nil {

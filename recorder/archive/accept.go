@@ -204,17 +204,15 @@ func (s *Service) checkBlob(ctx context.Context, c candidate) error {
 
 // checkChain checks that c continues its recorder's chain head.
 func checkChain(ctx context.Context, tx pgx.Tx, c candidate) error {
-	var seq int64
-	var head string
-	err := tx.QueryRow(ctx, `SELECT seq, manifest_hash FROM archive.chain_heads WHERE recorder_id = $1`, c.m.Recorder).Scan(&seq, &head)
+	seq, head, err := chainHead(ctx, tx, c.m.Recorder)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return err
+	case seq == 0:
 		if c.m.Seq == 1 && !c.m.Prev.IsZero() {
 			return fmt.Errorf("%w: 序号 1 应链接到全零哈希", ErrBrokenChain)
 		}
 		return nil
-	case err != nil:
-		return fmt.Errorf("chain head: %w", err)
 	case c.m.Seq != seq+1:
 		return fmt.Errorf("%w: 应为序号 %d，实为 %d", ErrBrokenChain, seq+1, c.m.Seq)
 	case c.m.Prev.String() != head:

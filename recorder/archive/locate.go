@@ -85,7 +85,7 @@ func (s *Service) LocateAll(ctx context.Context, roomID int64, at time.Time) ([]
 		return nil, fmt.Errorf("locate room %d at %s: %w", roomID, at, err)
 	}
 	gap, err := s.gapAt(ctx, roomID, at)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil {
 		return nil, err
 	}
 	if len(ps) == 0 {
@@ -106,14 +106,14 @@ func (s *Service) LocateAll(ctx context.Context, roomID int64, at time.Time) ([]
 }
 
 // gapAt returns the latest-starting recorded gap of the room containing
-// at (from ≤ at < to), or ErrNotFound.
+// at (from ≤ at < to), or nil.
 func (s *Service) gapAt(ctx context.Context, roomID int64, at time.Time) (*Gap, error) {
 	var g Gap
 	err := s.db.QueryRow(ctx, `SELECT utc_from, utc_to, reason, segment_hash FROM archive.gaps
 		WHERE room_id = $1 AND utc_from <= $2 AND utc_to > $2 ORDER BY utc_from DESC, segment_hash LIMIT 1`, roomID, at).
 		Scan(&g.From, &g.To, &g.Reason, &g.Segment)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNotFound
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gap of room %d at %s: %w", roomID, at, err)

@@ -158,9 +158,15 @@ func (s *Service) Segments(ctx context.Context, f Filter) ([]Segment, error) {
 // seq 0 and "" when none was accepted. A recorder resuming its uploads
 // asks for it.
 func (s *Service) ChainHead(ctx context.Context, recorderID string) (int64, string, error) {
+	return chainHead(ctx, s.db, recorderID)
+}
+
+// chainHead reads the recorder's chain head through q (the pool or the
+// accepting transaction); seq 0 means none (accepted seqs start at 1).
+func chainHead(ctx context.Context, q querier, recorderID string) (int64, string, error) {
 	var seq int64
 	var h string
-	err := s.db.QueryRow(ctx, `SELECT seq, manifest_hash FROM archive.chain_heads WHERE recorder_id = $1`, recorderID).Scan(&seq, &h)
+	err := q.QueryRow(ctx, `SELECT seq, manifest_hash FROM archive.chain_heads WHERE recorder_id = $1`, recorderID).Scan(&seq, &h)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, "", nil
 	}

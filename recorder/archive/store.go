@@ -72,16 +72,12 @@ func (s *FS) Put(ctx context.Context, key string, r io.Reader, max int64) (int64
 	if err := CheckKey(key); err != nil {
 		return 0, err
 	}
-	if ok, err := s.Has(ctx, key); err != nil || ok {
-		if ok {
-			// Immutable and content-addressed: drain nothing, keep the original.
-			fi, err := os.Stat(s.path(key))
-			if err != nil {
-				return 0, fmt.Errorf("archive stat %s: %w", key, err)
-			}
-			return fi.Size(), nil
-		}
-		return 0, err
+	switch fi, err := os.Stat(s.path(key)); {
+	case err == nil:
+		// Immutable and content-addressed: drain nothing, keep the original.
+		return fi.Size(), nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return 0, fmt.Errorf("archive stat %s: %w", key, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), key+"-*")
 	if err != nil {

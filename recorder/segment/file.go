@@ -107,21 +107,15 @@ func (w *Writer) finish() error {
 		t.flushPending()
 	}
 	info := SegmentInfo{Recorder: w.p.Recorder, Seq: s.seq, UTCStart: s.start, Gaps: s.gaps}
-	if w.lead != nil {
-		info.Frames = w.lead.samples
-		info.UTCEnd = s.start.Add(time.Duration(float64(w.lead.end) / w.lead.scale))
-	}
-	for _, t := range w.tracks {
-		info.Samples += t.samples
-		if w.lead == nil {
-			if e := s.start.Add(time.Duration(float64(t.end) / t.scale)); e.After(info.UTCEnd) {
-				info.UTCEnd = e
-			}
-		}
-	}
 	var longest time.Duration
 	for _, t := range w.tracks {
-		longest = max(longest, time.Duration(float64(t.end)/t.scale))
+		info.Samples += t.samples
+		longest = max(longest, t.endOffset())
+	}
+	info.UTCEnd = s.start.Add(longest)
+	if w.lead != nil {
+		info.Frames = w.lead.samples
+		info.UTCEnd = s.start.Add(w.lead.endOffset())
 	}
 	werr := w.writeFragment()
 	w.cur = nil

@@ -60,6 +60,12 @@ func (s *trackState) ticks(d time.Duration) uint64 {
 	return uint64(math.Round(float64(d) * s.scale))
 }
 
+// endOffset is the end of the track's last queued sample, from the
+// segment start.
+func (s *trackState) endOffset() time.Duration {
+	return time.Duration(float64(s.end) / s.scale)
+}
+
 // reset empties the track for a new segment.
 func (s *trackState) reset() {
 	s.pend.ok = false

@@ -14,8 +14,9 @@ import (
 	"go.uber.org/goleak"
 )
 
-// peer builds a PeerConnection on loopback, through udpMux if given.
-func peer(t *testing.T, udpMux ice.UDPMux) *webrtc.PeerConnection {
+// peer builds a PeerConnection on loopback, through udpMux if given,
+// with pion's default codecs and interceptors (as an SFU has).
+func peer(t testing.TB, udpMux ice.UDPMux) *webrtc.PeerConnection {
 	t.Helper()
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
@@ -26,6 +27,8 @@ func peer(t *testing.T, udpMux ice.UDPMux) *webrtc.PeerConnection {
 	}
 	m := &webrtc.MediaEngine{}
 	require.NoError(t, m.RegisterDefaultCodecs())
+	// Without an interceptor registry NewAPI registers the default
+	// interceptors.
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).
 		NewPeerConnection(webrtc.Configuration{})
 	require.NoError(t, err)

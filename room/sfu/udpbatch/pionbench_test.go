@@ -10,36 +10,9 @@ import (
 
 	"github.com/evalroom/evalroom/room/sfu/udpbatch"
 	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
-
-// sfuPeer is the sending side of one subscriber: a PeerConnection on the
-// shared mux with pion's default interceptors, as an SFU has.
-func sfuPeer(b *testing.B, udpMux ice.UDPMux) *webrtc.PeerConnection {
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	if udpMux != nil {
-		se.SetICEUDPMux(udpMux)
-	}
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
-		b.Fatal(err)
-	}
-	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
-		b.Fatal(err)
-	}
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg),
-		webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return pc
-}
 
 func cpuNow() time.Duration {
 	var ru syscall.Rusage
@@ -81,7 +54,7 @@ func BenchmarkPionFanout(b *testing.B) {
 			var got atomic.Int64
 			ready := make(chan struct{}, n)
 			for i := range n {
-				srv, cli := sfuPeer(b, udpMux), sfuPeer(b, nil)
+				srv, cli := peer(b, udpMux), peer(b, nil)
 				defer srv.Close()
 				defer cli.Close()
 				tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "v", fmt.Sprint(i))

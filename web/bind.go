@@ -32,6 +32,15 @@ func bindJSON(c *gin.Context, v any) error {
 	return nil
 }
 
+// bindOptionalJSON is bindJSON for a request whose body may be left out:
+// with no body, v keeps its zero fields.
+func bindOptionalJSON(c *gin.Context, v any) error {
+	if c.Request.ContentLength == 0 {
+		return nil
+	}
+	return bindJSON(c, v)
+}
+
 func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

@@ -112,11 +112,9 @@ func (s *Server) mediaToken(c *gin.Context) {
 		return
 	}
 	var req mediaTokenRequest
-	if c.Request.ContentLength != 0 {
-		if err := bindJSON(c, &req); err != nil {
-			s.writeError(c, err)
-			return
-		}
+	if err := bindOptionalJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
 	}
 	u := me(c)
 	if u.Role == auth.RoleArchivist {

@@ -19,11 +19,9 @@ func (s *Server) mediaFailed(c *gin.Context) {
 		return
 	}
 	var req faultRequest
-	if c.Request.ContentLength != 0 {
-		if err := bindJSON(c, &req); err != nil {
-			s.writeError(c, err)
-			return
-		}
+	if err := bindOptionalJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
 	}
 	f, err := s.p.Sessions.MediaFailed(c.Request.Context(), actorOf(me(c)), id, req.Note)
 	if err != nil {

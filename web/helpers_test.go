@@ -55,14 +55,16 @@ type env struct {
 
 // newEnv migrates a fresh database and serves the API on it, with a fake
 // clock shared by every part. The server checks gateway signatures itself.
-func newEnv(t *testing.T) *env { return buildEnv(t, false) }
+func newEnv(t *testing.T) *env { return buildEnv(t, false, nil) }
 
 // newEnvWithNotifier is newEnv with a running notification pipeline (on
 // the test Redis, delivering to the log) that handles gateway callbacks,
 // as evalroomd wires it.
-func newEnvWithNotifier(t *testing.T) *env { return buildEnv(t, true) }
+func newEnvWithNotifier(t *testing.T) *env { return buildEnv(t, true, nil) }
 
-func buildEnv(t *testing.T, notifier bool) *env {
+// buildEnv builds the env; extend, when not nil, completes the server's
+// Params from the env's parts before the server starts.
+func buildEnv(t *testing.T, notifier bool, extend func(e *env, p *web.Params)) *env {
 	t.Helper()
 	db := testenv.Postgres(t)
 	_, err := migrate.Apply(context.Background(), db, audit.Migrations, auth.Migrations, expertpool.Migrations)
@@ -76,6 +78,7 @@ func buildEnv(t *testing.T, notifier bool) *env {
 	require.NoError(t, err)
 	store := auth.NewStore(db, auth.WithClock(clock.Now), auth.WithAudit(log),
 		auth.WithHashParams(auth.HashParams{Memory: 1024, Time: 1, Threads: 1}))
+	e := &env{db: db, auth: store, audit: log, pool: pool, keys: keys, clock: clock}
 	p := web.Params{
 		Auth: store, Audit: log, Pool: pool, GatewaySecret: gatewaySecret,
 		Checks: map[string]web.Pinger{"postgres": db},
@@ -91,23 +94,38 @@ func buildEnv(t *testing.T, notifier bool) *env {
 		t.Cleanup(func() { n.Close() })
 		p.Callbacks = n
 	}
-	srv, err := web.New(p)
+	if extend != nil {
+		extend(e, &p)
+	}
+	e.srv, err = web.New(p)
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(e.srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{srv: srv, url: ts.URL, db: db, auth: store, audit: log, pool: pool, keys: keys, clock: clock}
+	e.url = ts.URL
+	return e
 }
 
 // user creates a user with role (staff at venue "V1", evaluators in
 // session "S1").
 func (e *env) user(t *testing.T, name string, role auth.Role) auth.User {
 	t.Helper()
+	venueOrRef := "V1"
+	if role == auth.RoleEvaluator {
+		venueOrRef = "S1"
+	}
+	return e.userAt(t, name, role, venueOrRef)
+}
+
+// userAt creates a user with role and venue (staff) or session ref
+// (evaluators).
+func (e *env) userAt(t *testing.T, name string, role auth.Role, venueOrRef string) auth.User {
+	t.Helper()
 	in := auth.UserInput{Username: name, DisplayName: name, Password: testPassword, Role: string(role)}
 	switch role {
 	case auth.RoleStaff:
-		in.VenueCode = "V1"
+		in.VenueCode = venueOrRef
 	case auth.RoleEvaluator:
-		in.SessionRef = "S1"
+		in.SessionRef = venueOrRef
 	}
 	u, err := e.auth.CreateUser(context.Background(), "cli", in)
 	require.NoError(t, err)
@@ -135,10 +153,23 @@ func (e *env) anon(t *testing.T) *client {
 func (e *env) login(t *testing.T, name string, role auth.Role) (*client, auth.User) {
 	t.Helper()
 	u := e.user(t, name, role)
+	return e.loggedIn(t, name), u
+}
+
+// loginAt is login with the venue (staff) or session ref (evaluators)
+// given.
+func (e *env) loginAt(t *testing.T, name string, role auth.Role, venueOrRef string) (*client, auth.User) {
+	t.Helper()
+	u := e.userAt(t, name, role, venueOrRef)
+	return e.loggedIn(t, name), u
+}
+
+// loggedIn returns a client logged in as the user name.
+func (e *env) loggedIn(t *testing.T, name string) *client {
 	c := e.anon(t)
 	c.user = name
 	c.relogin()
-	return c, u
+	return c
 }
 
 // relogin logs in again (after the test clock moved past the session's

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,14 +12,10 @@ import (
 	"unicode"
 
 	"github.com/evalroom/evalroom/expertpool"
-	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/internal/migrate"
-	"github.com/evalroom/evalroom/internal/seal"
-	"github.com/evalroom/evalroom/internal/testenv"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/room/token"
 	"github.com/evalroom/evalroom/web"
-	"github.com/evalroom/evalroom/web/auth"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,54 +67,19 @@ func (h *recordingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // newSessionEnv is newEnv with Sessions, Tokens, Media and ICE servers.
 func newSessionEnv(t *testing.T) *sessionEnv {
 	t.Helper()
-	db := testenv.Postgres(t)
-	_, err := migrate.Apply(context.Background(), db, audit.Migrations, auth.Migrations, expertpool.Migrations, room.Migrations)
-	require.NoError(t, err)
-	keys, err := seal.ParseKey(seal.GenerateKey())
-	require.NoError(t, err)
-	clock := testenv.NewClock(testStart)
-	log := audit.New(db, audit.WithClock(clock.Now))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pool, err := expertpool.New(expertpool.Params{DB: db, Audit: log, Keys: keys, Now: clock.Now, Logger: quiet})
-	require.NoError(t, err)
-	presence := &livePresence{live: map[string][]string{}}
-	rooms, err := room.New(room.Params{DB: db, Audit: log, Committee: poolCommittee{pool}, Presence: presence, Now: clock.Now, Logger: quiet})
-	require.NoError(t, err)
-	tokens, err := token.New(keys.Derive("media-token"), 10*time.Minute, clock.Now)
-	require.NoError(t, err)
-	store := auth.NewStore(db, auth.WithClock(clock.Now), auth.WithAudit(log),
-		auth.WithHashParams(auth.HashParams{Memory: 1024, Time: 1, Threads: 1}))
-	media := &recordingHandler{}
-	srv, err := web.New(web.Params{
-		Auth: store, Audit: log, Pool: pool, GatewaySecret: gatewaySecret,
-		Sessions: rooms, Tokens: tokens, Media: media,
-		ICEServers: []web.ICEServer{{URLs: []string{"stun:stun.example.org:3478"}}, {URLs: []string{"turn:turn.example.org:3478"}, Username: "u", Credential: "p"}},
-		Logger:     quiet, Now: clock.Now,
+	se := &sessionEnv{presence: &livePresence{live: map[string][]string{}}, media: &recordingHandler{}}
+	se.env = buildEnv(t, false, func(e *env, p *web.Params) {
+		_, err := migrate.Apply(context.Background(), e.db, room.Migrations)
+		require.NoError(t, err)
+		se.rooms, err = room.New(room.Params{DB: e.db, Audit: e.audit, Committee: poolCommittee{e.pool}, Presence: se.presence,
+			Now: e.clock.Now, Logger: p.Logger})
+		require.NoError(t, err)
+		se.tokens, err = token.New(e.keys.Derive("media-token"), 10*time.Minute, e.clock.Now)
+		require.NoError(t, err)
+		p.Sessions, p.Tokens, p.Media = se.rooms, se.tokens, se.media
+		p.ICEServers = []web.ICEServer{{URLs: []string{"stun:stun.example.org:3478"}}, {URLs: []string{"turn:turn.example.org:3478"}, Username: "u", Credential: "p"}}
 	})
-	require.NoError(t, err)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	e := &env{srv: srv, url: ts.URL, db: db, auth: store, audit: log, pool: pool, keys: keys, clock: clock}
-	return &sessionEnv{env: e, rooms: rooms, tokens: tokens, presence: presence, media: media}
-}
-
-// loginAt creates a user with role, venue (staff) or session ref
-// (evaluators), and returns a client logged in as it.
-func (e *sessionEnv) loginAt(t *testing.T, name string, role auth.Role, venueOrRef string) (*client, auth.User) {
-	t.Helper()
-	in := auth.UserInput{Username: name, DisplayName: name, Password: testPassword, Role: string(role)}
-	switch role {
-	case auth.RoleStaff:
-		in.VenueCode = venueOrRef
-	case auth.RoleEvaluator:
-		in.SessionRef = venueOrRef
-	}
-	u, err := e.auth.CreateUser(context.Background(), "cli", in)
-	require.NoError(t, err)
-	c := e.anon(t)
-	c.user = name
-	c.relogin()
-	return c, u
+	return se
 }
 
 // poolCommittee adapts the expert pool to room.Committee as evalroomd

@@ -168,16 +168,24 @@ func (r *loadRun) publish(ctx context.Context, s, p int) (*loadPublisher, error)
 	r.mu.Lock()
 	r.pubs = append(r.pubs, pub) // closed with the run even if the rest fails
 	r.mu.Unlock()
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	pub.resource, pub.id, err = httpOffer(cctx, r.hc, r.cfg.Media+"/whip", tok, pc)
+	pub.resource, pub.id, err = r.connect(ctx, "/whip", tok, pc, changed)
 	if err != nil {
 		return nil, fmt.Errorf("whip %s/%s: %w", pub.session, pub.room, err)
 	}
-	if err := waitConnected(cctx, pc, changed); err != nil {
-		return nil, fmt.Errorf("whip %s/%s: %w", pub.session, pub.room, err)
-	}
 	return pub, nil
+}
+
+// connect runs the WHIP or WHEP exchange for pc at the SFU's endpoint
+// (with its query) and waits until pc is connected, within 20 s. It
+// returns the resource URL and the server's participant id.
+func (r *loadRun) connect(ctx context.Context, endpoint, tok string, pc *webrtc.PeerConnection, changed <-chan struct{}) (string, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	resource, id, err := httpOffer(ctx, r.hc, r.cfg.Media+endpoint, tok, pc)
+	if err != nil {
+		return "", "", err
+	}
+	return resource, id, waitConnected(ctx, pc, changed)
 }
 
 // readRTCP reads a sender's RTCP (so the interceptors see it) and, like
@@ -260,14 +268,8 @@ func (r *loadRun) subscribe(ctx context.Context, s, sub int, pub *loadPublisher)
 		r.mu.Unlock()
 		r.goOwned(func() { r.read(tr, lt, st.joinStart) })
 	})
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
 	st.joinStart = time.Now()
-	st.resource, _, err = httpOffer(cctx, r.hc, r.cfg.Media+"/whep?publisher="+pub.id, tok, pc)
-	if err != nil {
-		return fmt.Errorf("whep %s/%s: %w", pub.session, pub.room, err)
-	}
-	if err := waitConnected(cctx, pc, changed); err != nil {
+	if st.resource, _, err = r.connect(ctx, "/whep?publisher="+pub.id, tok, pc, changed); err != nil {
 		return fmt.Errorf("whep %s/%s: %w", pub.session, pub.room, err)
 	}
 	st.connected = true
@@ -315,30 +317,33 @@ func (r *loadRun) read(tr *webrtc.TrackRemote, lt *loadTrack, joined time.Time) 
 	}
 }
 
-// close ends every client and waits for the run's goroutines.
+// close ends every client and waits for the run's goroutines; later
+// calls do nothing.
 func (r *loadRun) close() {
 	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return
+	}
 	r.closing = true
 	pubs, streams := r.pubs, r.streams
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
-	for _, st := range streams {
+	leave := func(resource, tok string, pc *webrtc.PeerConnection) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			httpDelete(ctx, r.hc, st.resource, st.token)
-			_ = st.pc.Close()
+			httpDelete(ctx, r.hc, resource, tok)
+			_ = pc.Close()
 		}()
 	}
+	for _, st := range streams {
+		leave(st.resource, st.token, st.pc)
+	}
 	for _, pub := range pubs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			httpDelete(ctx, r.hc, pub.resource, pub.token)
-			_ = pub.pc.Close()
-		}()
+		leave(pub.resource, pub.token, pub.pc)
 	}
 	wg.Wait()
 	r.wg.Wait()

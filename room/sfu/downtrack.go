@@ -145,8 +145,8 @@ func (d *downTrack) setPreference(layer int, paused bool) {
 	d.reselect()
 }
 
-// setShift applies the subscriber's congestion state; it reports whether
-// anything changed.
+// setShift applies the subscriber's congestion state, reselecting the
+// layer when it changed.
 func (d *downTrack) setShift(shift int) {
 	d.mu.Lock()
 	changed := d.shift != shift
@@ -179,21 +179,22 @@ func (d *downTrack) reselect() {
 
 // forward writes one packet of layer l to the subscriber when l is the
 // layer being forwarded, or switches to l on a keyframe when l is the
-// wanted layer. level is the packet's audio level extension, if any.
-func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool, level []byte, now time.Time) {
+// wanted layer. level is the packet's audio level extension, if any. It
+// reports whether the packet was written.
+func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool, level []byte, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.bound || d.paused {
-		return
+		return false
 	}
 	if d.current != l.idx {
 		if d.want != l.idx || (d.video && !key) {
-			return
+			return false
 		}
 		d.switchTo(l.idx, h, now)
 	}
 	if int16(h.SequenceNumber-d.startSeq) < 0 {
-		return // sent before the switch to this layer
+		return false // sent before the switch to this layer
 	}
 	seq, ts := h.SequenceNumber+d.seqOff, h.Timestamp+d.tsOff
 	o := &d.hdr
@@ -209,7 +210,7 @@ func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool,
 		_ = o.SetExtension(d.absID, abs[:])
 	}
 	if _, err := d.writer.WriteRTP(o, payload); err != nil {
-		return
+		return false
 	}
 	if d.hist != nil {
 		d.hist[seq%histSize] = sentPacket{ts: ts, upSeq: h.SequenceNumber, seq: seq, layer: int8(l.idx)}
@@ -219,6 +220,7 @@ func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool,
 	}
 	d.packets++
 	d.octets += uint32(len(payload))
+	return true
 }
 
 // switchTo starts forwarding layer idx from packet h, continuing the

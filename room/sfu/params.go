@@ -53,9 +53,9 @@ type ICEConfig struct {
 	// UDPConn, when UDPMux is nil, is one socket for all ICE UDP traffic
 	// (for example a batching room/sfu/udpbatch.Conn). The server wraps it
 	// in a mux and closes both. When UDPConn (or UDPMux) has a
-	// Flush() error method, the server calls it after fanning each
-	// incoming packet out to the subscribers, so the fan-out leaves in
-	// one system call.
+	// Flush() error method, the server calls it after fanning an
+	// incoming packet out to the subscribers that receive it, so the
+	// fan-out leaves in one system call.
 	UDPConn net.PacketConn
 	// UDPPort, when UDPMux and UDPConn are nil and UDPPort > 0, opens one UDP socket on
 	// that port for all peers. The server closes it.

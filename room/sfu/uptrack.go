@@ -271,10 +271,13 @@ func (l *upLayer) readRTP() {
 			}
 		}
 		now := srv.now()
+		wrote := false
 		for _, d := range t.downList() {
-			d.forward(l, &h, payload, key, level, now)
+			wrote = d.forward(l, &h, payload, key, level, now) || wrote
 		}
-		srv.flush()
+		if wrote { // a layer nobody receives does not contend for the socket
+			srv.flush()
+		}
 		if key {
 			l.wantKey.Store(false)
 		} else if video && l.wantKey.Load() {

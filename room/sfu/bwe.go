@@ -8,9 +8,10 @@ import (
 
 // allocator decides, per subscriber, how many simulcast layers to drop
 // below what the subscriber asked for. The input is the subscriber's
-// bandwidth estimate (see estimator) and the bitrate being sent to it. A congested tick is one where the estimate is under
-// 85 % of what is sent; two in a row drop one layer on every video track
-// of the subscriber. After backoff without congestion one layer is given
+// bandwidth estimate (see estimator) and the bitrate being sent to it. A
+// congested tick is one where the estimate is under 85 % of what is
+// sent; two in a row drop one layer on every video track of the
+// subscriber. After backoff without congestion one layer is given
 // back; a drop soon after a raise doubles the backoff (up to a minute),
 // so a link that cannot carry the higher layer is not probed again and
 // again.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/evalroom/evalroom/web/assets"
 	"github.com/gin-gonic/gin"
 )
@@ -138,7 +139,7 @@ func (s *Server) confirmError(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, expertpool.ErrBadSignature):
 		v.Message = "链接无效、已过期或已被使用。如需答复，请联系评标组织单位工作人员。"
-		if d := detailAfter(err, expertpool.ErrBadSignature); d != "" {
+		if d := errtext.After(err, expertpool.ErrBadSignature); d != "" {
 			v.Message = d + "。如需答复，请联系评标组织单位工作人员。"
 		}
 	case errors.Is(err, expertpool.ErrAnswerClosed):

@@ -3,11 +3,10 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
-	"unicode"
 
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/expertpool/notify"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
@@ -87,7 +86,7 @@ func classify(err error) (int, errorBody) {
 	for _, m := range mappings {
 		if errors.Is(err, m.sentinel) {
 			body := errorBody{Code: m.code, Message: m.message}
-			if d := detailAfter(err, m.sentinel); d != "" {
+			if d := errtext.After(err, m.sentinel); d != "" {
 				body.Message = d
 			}
 			if errors.Is(err, expertpool.ErrQuotaUnfilled) {
@@ -97,25 +96,6 @@ func classify(err error) (int, errorBody) {
 		}
 	}
 	return http.StatusInternalServerError, errorBody{Code: "internal", Message: "服务器内部错误"}
-}
-
-// detailAfter returns what err's text says after the sentinel's own text
-// ("expertpool: invalid input: 身份证号校验位错误" → "身份证号校验位错误"),
-// but only when it is Chinese text meant for users; English detail is for
-// the log.
-func detailAfter(err, sentinel error) string {
-	msg := err.Error()
-	i := strings.Index(msg, sentinel.Error()+": ")
-	if i < 0 {
-		return ""
-	}
-	d := strings.TrimSpace(msg[i+len(sentinel.Error())+2:])
-	for _, r := range d {
-		if unicode.Is(unicode.Han, r) {
-			return d
-		}
-	}
-	return ""
 }
 
 // writeError answers the request with err mapped to a status and a safe

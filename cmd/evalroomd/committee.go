@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode"
 
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/evalroom/evalroom/room"
 )
 
@@ -70,28 +69,11 @@ func committeeError(err error) error {
 	for _, m := range committeeErrors {
 		if errors.Is(err, m.from) {
 			msg := m.message
-			if d := chineseDetail(err, m.from); d != "" {
+			if d := errtext.After(err, m.from); d != "" {
 				msg = d
 			}
 			return fmt.Errorf("%w: %s", m.to, msg)
 		}
 	}
 	return err
-}
-
-// chineseDetail returns the text after the sentinel's own in err when it
-// is Chinese, meant for users.
-func chineseDetail(err, sentinel error) string {
-	msg := err.Error()
-	i := strings.Index(msg, sentinel.Error()+": ")
-	if i < 0 {
-		return ""
-	}
-	d := strings.TrimSpace(msg[i+len(sentinel.Error())+2:])
-	for _, r := range d {
-		if unicode.Is(unicode.Han, r) {
-			return d
-		}
-	}
-	return ""
 }

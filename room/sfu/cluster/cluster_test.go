@@ -232,3 +232,30 @@ func TestRedisRestartRewritesClaims(t *testing.T) {
 	require.NoError(t, b.Close())
 	require.NoError(t, a.Close())
 }
+
+// A claim released and a room set not live while a refresh is under way
+// stay released and not live: the refresh, which may write them again
+// after its snapshot, takes them back.
+func TestReleaseDuringRefreshSticks(t *testing.T) {
+	env := testenv.Redis(t)
+	ctx := context.Background()
+	a := newNode(t, env.Client, env.Prefix, "a", time.Hour, nil)
+	for i := range 200 {
+		_, err := a.Claim(ctx, "7")
+		require.NoError(t, err)
+		require.NoError(t, a.SetLive(ctx, "7", "70", true))
+		done := make(chan error, 1)
+		go func() { done <- a.Refresh(ctx) }()
+		// Land inside the refresh's window at varying points.
+		time.Sleep(time.Duration(i%10) * 30 * time.Microsecond)
+		require.NoError(t, a.Release(ctx, "7"))
+		require.NoError(t, a.SetLive(ctx, "7", "70", false))
+		require.NoError(t, <-done)
+		_, held, err := a.Holder(ctx, "7")
+		require.NoError(t, err)
+		require.False(t, held, "iteration %d: the released claim came back", i)
+		rooms, err := a.LiveRooms(ctx, "7")
+		require.NoError(t, err)
+		require.Empty(t, rooms, "iteration %d: the room set not live came back", i)
+	}
+}

@@ -39,6 +39,15 @@ func (c *Cluster) Refresh(ctx context.Context) error {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("cluster: refresh %d claims, %d live rooms: %w", len(sessions), len(rooms), err)
 	}
+	for _, lr := range rooms {
+		c.mu.Lock()
+		_, still := c.live[lr.session][lr.room]
+		c.mu.Unlock()
+		if !still { // set not live while this refresh wrote it again
+			_ = clearLiveScript.Run(ctx, c.rdb, []string{c.liveKey(lr.session), c.ownerKey(lr.session)},
+				lr.room, c.self.ID).Err()
+		}
+	}
 	for i, cmd := range claimCmds {
 		v, err := cmd.Text()
 		if err != nil {

@@ -34,13 +34,23 @@ type Field struct {
 }
 
 // Fields lists every leaf setting of c, in declaration order, bound to c.
-func Fields(c *Config) []Field {
+func Fields(c *Config) []Field { return fieldsOf(c, EnvPrefix) }
+
+// Environment variable prefixes of evalroomd's and evalroom-edge's
+// settings.
+const (
+	EnvPrefix     = "EVALROOM_"
+	EdgeEnvPrefix = "EVALROOM_EDGE_"
+)
+
+// fieldsOf lists the leaf settings of the struct ptr points to.
+func fieldsOf(ptr any, envPrefix string) []Field {
 	var out []Field
-	walk(reflect.ValueOf(c).Elem(), "", &out)
+	walk(reflect.ValueOf(ptr).Elem(), "", envPrefix, &out)
 	return out
 }
 
-func walk(v reflect.Value, prefix string, out *[]Field) {
+func walk(v reflect.Value, prefix, envPrefix string, out *[]Field) {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -54,7 +64,7 @@ func walk(v reflect.Value, prefix string, out *[]Field) {
 		}
 		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct {
-			walk(fv, key, out)
+			walk(fv, key, envPrefix, out)
 			continue
 		}
 		doc := sf.Tag.Get("doc")
@@ -63,7 +73,7 @@ func walk(v reflect.Value, prefix string, out *[]Field) {
 			doc = strings.Split(doc, ",")[0]
 		}
 		*out = append(*out, Field{
-			Key: key, Env: "EVALROOM_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_")),
+			Key: key, Env: envPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_")),
 			Type: fv.Kind().String(), Doc: doc, Secret: sf.Tag.Get("secret") == "true", value: fv,
 		})
 	}
@@ -101,47 +111,55 @@ func (f Field) String() string {
 	return fmt.Sprint(f.value.Interface())
 }
 
-// Load builds the configuration from defaults, then the YAML file named by
-// -config (or EVALROOM_CONFIG), then EVALROOM_* variables from environ,
+// Load builds evalroomd's configuration from defaults, then the YAML
+// file named by -config (or EVALROOM_CONFIG), then EVALROOM_* variables
+// from environ (EVALROOM_EDGE_* belong to evalroom-edge and are ignored),
 // then the flags in args. It registers its flags on fs.
 func Load(fs *flag.FlagSet, args []string, environ []string) (Config, error) {
 	c := Default()
-	fields := Fields(&c)
-	configFile := fs.String("config", "", "YAML configuration file (or EVALROOM_CONFIG)")
+	err := load(&c, fieldsOf(&c, EnvPrefix), EnvPrefix, EdgeEnvPrefix, fs, args, environ)
+	return c, err
+}
+
+// load fills target (holding its defaults) from the YAML file, the
+// environment variables with envPrefix (except those with skipPrefix) and
+// the flags.
+func load(target any, fields []Field, envPrefix, skipPrefix string, fs *flag.FlagSet, args []string, environ []string) error {
+	configFile := fs.String("config", "", "YAML configuration file (or "+envPrefix+"CONFIG)")
 	flagVals := map[string]*string{}
 	for _, f := range fields {
 		flagVals[f.Key] = fs.String(f.Key, "", f.Doc+" (env "+f.Env+")")
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return err
 	}
 	env := map[string]string{}
 	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "EVALROOM_") {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, envPrefix) && (skipPrefix == "" || !strings.HasPrefix(k, skipPrefix)) {
 			env[k] = v
 		}
 	}
 	path := *configFile
 	if path == "" {
-		path = env["EVALROOM_CONFIG"]
+		path = env[envPrefix+"CONFIG"]
 	}
 	if path != "" {
-		if err := loadFile(&c, path); err != nil {
-			return c, err
+		if err := loadFile(target, path); err != nil {
+			return err
 		}
 	}
-	known := map[string]bool{"EVALROOM_CONFIG": true}
+	known := map[string]bool{envPrefix + "CONFIG": true}
 	for _, f := range fields {
 		known[f.Env] = true
 		if v, ok := env[f.Env]; ok {
 			if err := f.Set(v); err != nil {
-				return c, err
+				return err
 			}
 		}
 	}
 	for k := range env {
 		if !known[k] && !strings.HasPrefix(k, "EVALROOM_TEST") {
-			return c, fmt.Errorf("%w: environment variable %s", ErrUnknownKey, k)
+			return fmt.Errorf("%w: environment variable %s", ErrUnknownKey, k)
 		}
 	}
 	var setErr error
@@ -152,17 +170,17 @@ func Load(fs *flag.FlagSet, args []string, environ []string) (Config, error) {
 			}
 		}
 	})
-	return c, setErr
+	return setErr
 }
 
-func loadFile(c *Config, path string) error {
+func loadFile(target any, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("config file: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(target); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
 	return nil

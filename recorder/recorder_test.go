@@ -208,8 +208,21 @@ func TestDeviceGapIsRecordedAndSplitsTheSegment(t *testing.T) {
 	r.stop()
 	verifyDir(t, dir, r.key)
 	var gaps []manifest.Gap
-	for _, m := range manifests(t, dir) {
+	ms := manifests(t, dir)
+	for i, m := range ms {
 		gaps = append(gaps, m.Gaps...)
+		// Every instant is either in a segment or in a recorded gap.
+		if i > 0 {
+			covered := ms[i-1].End
+			for _, g := range append(append([]manifest.Gap(nil), ms[i-1].Gaps...), m.Gaps...) {
+				if g.From.Sub(covered).Abs() <= time.Microsecond {
+					covered = g.To
+				}
+			}
+			if !m.Start.Equal(covered) {
+				t.Fatalf("segment %d starts at %s; media and gaps end at %s", i, m.Start, covered)
+			}
+		}
 	}
 	want := manifest.Gap{From: t0.Add(4 * time.Second), To: t0.Add(7 * time.Second), Reason: "设备中断: test"}
 	if len(gaps) != 1 || gaps[0].From.Sub(want.From).Abs() > time.Microsecond || !gaps[0].To.Equal(want.To) || gaps[0].Reason != want.Reason {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evalroom/evalroom/cmd/internal/demo"
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/room"
@@ -81,11 +82,10 @@ func (m *Main) seedDemo(ctx context.Context, users *auth.Store) (string, error) 
 // demoSessionRef is the demo evaluation session's reference.
 const demoSessionRef = "DEMO-1"
 
-// DemoRecorderKey is the demo edge recorder's signing key, derived from
-// the master key so a demo edge recorder on the same configuration can
-// sign its device-token requests. Demo only.
+// DemoRecorderKey is the demo edge recorder's signing key (see
+// demo.RecorderKey, which the demo edge recorders use too). Demo only.
 func DemoRecorderKey(keys *seal.Keys, recorderID string) ed25519.PrivateKey {
-	return ed25519.NewKeyFromSeed(keys.Derive("demo-recorder:" + recorderID))
+	return demo.RecorderKey(keys, recorderID)
 }
 
 // demoStart is the demo session's start: the second full hour from now,

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/room"
 	"github.com/stretchr/testify/require"
 )
@@ -41,10 +44,18 @@ func TestGrantDevice(t *testing.T) {
 		ts := at.Format(time.RFC3339Nano)
 		return ts, ed25519.Sign(key, room.DeviceMessage(id, ts))
 	}
+	early, earlySig := sign(priv, "edge-nj-1", e.clock.Now().Add(-time.Second))
+	g, err := e.svc.GrantDevice(ctx, "edge-nj-1", early, earlySig)
+	require.NoError(t, err, "no running session yet: upload only")
+	require.True(t, g.UploadOnly())
+	require.Zero(t, g.Session.ID)
+	require.Equal(t, nj.ID, g.Room.ID)
+	require.Equal(t, "JS-NJ", g.Room.VenueCode)
+	require.Equal(t, "edge-nj-1", g.RecorderID)
+	require.Equal(t, []any{nil}, e.authDetails(t, nj.ID, "session_id"), "audited without a session")
+	_, err = e.svc.GrantDevice(ctx, "edge-nj-1", early, earlySig)
+	require.ErrorIs(t, err, room.ErrBadSignature, "an upload-only request is not replayable either")
 	ts, sig := sign(priv, "edge-nj-1", e.clock.Now())
-	_, err = e.svc.GrantDevice(ctx, "edge-nj-1", ts, sig)
-	require.ErrorIs(t, err, room.ErrPhase, "no running session yet")
-	require.ErrorContains(t, err, "没有进行中的评标")
 
 	e.move(t, s.ID, room.PhaseSignin)
 	cases := []struct {
@@ -70,8 +81,9 @@ func TestGrantDevice(t *testing.T) {
 		})
 	}
 
-	g, err := e.svc.GrantDevice(ctx, "edge-nj-1", ts, sig)
+	g, err = e.svc.GrantDevice(ctx, "edge-nj-1", ts, sig)
 	require.NoError(t, err, "the good request")
+	require.False(t, g.UploadOnly())
 	require.Equal(t, s.ID, g.Session.ID)
 	require.Equal(t, nj.ID, g.Room.ID)
 	require.Equal(t, "JS-NJ", g.Room.VenueCode)
@@ -89,8 +101,42 @@ func TestGrantDevice(t *testing.T) {
 
 	e.move(t, s.ID, room.PhaseEvaluating, room.PhaseFinished)
 	ts, sig = sign(priv, "edge-nj-1", e.clock.Now())
-	_, err = e.svc.GrantDevice(ctx, "edge-nj-1", ts, sig)
-	require.ErrorIs(t, err, room.ErrPhase, "the session ended")
+	g, err = e.svc.GrantDevice(ctx, "edge-nj-1", ts, sig)
+	require.NoError(t, err, "the session ended: upload only")
+	require.True(t, g.UploadOnly())
+	require.Equal(t, nj.ID, g.Room.ID)
+	sid := float64(s.ID)
+	require.Equal(t, []any{nil, sid, sid, nil}, e.authDetails(t, nj.ID, "session_id"))
+}
+
+// authDetails returns one detail member of every "device.authenticate"
+// entry of a room, oldest first.
+func (e *env) authDetails(t *testing.T, roomID int64, member string) []any {
+	t.Helper()
+	entries, err := e.audit.List(context.Background(), audit.Filter{Object: "room:" + strconv.FormatInt(roomID, 10)})
+	require.NoError(t, err)
+	var out []any
+	for _, en := range entries {
+		if en.Action != "device.authenticate" {
+			continue
+		}
+		var d map[string]any
+		require.NoError(t, json.Unmarshal(en.Detail, &d))
+		out = append(out, d[member])
+	}
+	return out
+}
+
+func TestRecordMediaGrantWithoutSession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s := e.session(t, "UPL")
+	nj := s.Rooms[0]
+	err := e.svc.RecordMediaGrant(ctx, 0, room.MediaGrantRecord{Actor: "device:edge-nj-1", Role: "device", RoomID: nj.IDString(), TokenID: "t1"})
+	require.NoError(t, err)
+	require.Contains(t, e.actions(t, "room:"+nj.IDString()), "media.token", "an upload-only token is audited against its room")
+	err = e.svc.RecordMediaGrant(ctx, 0, room.MediaGrantRecord{Actor: "device:edge-nj-1", Role: "device", TokenID: "t2"})
+	require.ErrorIs(t, err, room.ErrInvalid, "neither session nor room")
 }
 
 func TestRecordingStatus(t *testing.T) {

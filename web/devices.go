@@ -15,9 +15,13 @@ type deviceTokenRequest struct {
 	Signature []byte `json:"signature"`
 }
 
-// deviceToken mints a publish-only device token for a registered edge
-// recorder whose signature verifies, bound to its room's running session.
-// It needs no login: the recorder's key is its credential.
+// deviceToken mints a device token for a registered edge recorder whose
+// signature verifies. While its room runs a session the token is bound to
+// that session with the publish grant (live media and archive upload);
+// when the room runs none it names the room but no session and carries no
+// grant: the archive upload API accepts it, the media server does not, so
+// a recorder can still upload what it archived after a session ended. It
+// needs no login: the recorder's key is its credential.
 func (s *Server) deviceToken(c *gin.Context) {
 	if s.p.Sessions == nil {
 		s.writeError(c, errNoSessions)
@@ -37,6 +41,10 @@ func (s *Server) deviceToken(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	s.mint(c, g.Session.ID, token.Claims{Subject: "device:" + g.RecorderID, Name: g.Room.Name, Session: g.Session.IDString(),
-		Room: g.Room.IDString(), Venue: g.Room.VenueCode, Role: token.RoleDevice, Grants: token.Grants{Publish: true}})
+	claims := token.Claims{Subject: "device:" + g.RecorderID, Name: g.Room.Name, Room: g.Room.IDString(),
+		Venue: g.Room.VenueCode, Role: token.RoleDevice}
+	if !g.UploadOnly() {
+		claims.Session, claims.Grants = g.Session.IDString(), token.Grants{Publish: true}
+	}
+	s.mint(c, g.Session.ID, claims)
 }

@@ -34,8 +34,25 @@ func TestDeviceToken(t *testing.T) {
 		ts := at.UTC().Format(time.RFC3339Nano)
 		return map[string]any{"recorder_id": id, "timestamp": ts, "signature": ed25519.Sign(key, room.DeviceMessage(id, ts))}
 	}
-	got := device.fail(http.MethodPost, "/api/devices/token", request(priv, "edge-nj-1", f.e.clock.Now()), http.StatusConflict, "phase")
-	require.Equal(t, "该评标室当前没有进行中的评标，设备暂不能推流", got.Error.Message)
+	// No running session yet: a token to upload the archive, never to publish.
+	var upload struct {
+		mediaTokenBody
+		Grants map[string]any `json:"grants"`
+	}
+	device.call(http.MethodPost, "/api/devices/token", request(priv, "edge-nj-1", f.e.clock.Now().Add(-time.Second)), http.StatusOK, &upload)
+	claims, err := f.e.tokens.Verify(upload.Token)
+	require.NoError(t, err)
+	require.True(t, claims.UploadOnly())
+	require.Equal(t, token.RoleDevice, claims.Role)
+	require.Equal(t, token.Grants{}, claims.Grants, "no publish grant")
+	require.Equal(t, "device:edge-nj-1", claims.Subject)
+	require.Empty(t, claims.Session)
+	require.Equal(t, itoa(f.room1.ID), claims.Room)
+	require.Equal(t, "V1", claims.Venue)
+	require.Empty(t, upload.SessionID)
+	require.Equal(t, itoa(f.room1.ID), upload.RoomID)
+	require.Empty(t, upload.Grants, "the answer shows no grant")
+	require.Contains(t, f.auditActions(t, "room:"+itoa(f.room1.ID)), "media.token", "audited against the room")
 
 	f.openSignin(t)
 	cases := []struct {
@@ -58,8 +75,9 @@ func TestDeviceToken(t *testing.T) {
 	good := request(priv, "edge-nj-1", f.e.clock.Now())
 	var tok mediaTokenBody
 	device.call(http.MethodPost, "/api/devices/token", good, http.StatusOK, &tok)
-	claims, err := f.e.tokens.Verify(tok.Token)
+	claims, err = f.e.tokens.Verify(tok.Token)
 	require.NoError(t, err)
+	require.False(t, claims.UploadOnly())
 	require.Equal(t, token.RoleDevice, claims.Role)
 	require.Equal(t, token.Grants{Publish: true}, claims.Grants)
 	require.Equal(t, "device:edge-nj-1", claims.Subject)
@@ -67,7 +85,7 @@ func TestDeviceToken(t *testing.T) {
 	require.Equal(t, itoa(f.room1.ID), claims.Room)
 	require.Equal(t, "V1", claims.Venue)
 	require.Len(t, tok.ICEServers, 2)
-	got = device.fail(http.MethodPost, "/api/devices/token", good, http.StatusUnauthorized, "bad_signature")
+	got := device.fail(http.MethodPost, "/api/devices/token", good, http.StatusUnauthorized, "bad_signature")
 	require.Contains(t, got.Error.Message, "已使用", "a replayed request is refused")
 	require.Contains(t, f.auditActions(t, "session:"+itoa(f.sess.ID)), "media.token")
 }

@@ -44,9 +44,14 @@ func TestDemoSessionMedia(t *testing.T) {
 	require.Len(t, roomOf, 2)
 	path := "/api/sessions/" + itoa(sess.ID)
 
-	// Recorders get device tokens only once the session runs.
-	status, _ := deviceToken(t, base, cfg.Secrets.MasterKey, room.DemoMainRecorder)
-	require.Equal(t, http.StatusConflict, status, "no device token before sign-in opens")
+	// Before the session runs a recorder gets an upload-only token, which
+	// the media server refuses.
+	status, uploadOnly := deviceToken(t, base, cfg.Secrets.MasterKey, room.DemoMainRecorder)
+	require.Equal(t, http.StatusOK, status, "an upload-only device token before sign-in opens")
+	cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
+	_, err := sfuclient.Join(cctx, ws, uploadOnly, sfuclient.Options{})
+	ccancel()
+	require.ErrorContains(t, err, "forbidden", "an upload-only token joins no media session")
 	require.Equal(t, http.StatusOK, staffNJ.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
 
 	mediaToken := func(c *client, roomID int64, publish bool) string {

@@ -200,6 +200,10 @@ func (s *Server) serveWS(rw http.ResponseWriter, r *http.Request) {
 		refuse(errors.Join(ErrForbidden, errors.New("token is for another session")))
 		return
 	}
+	if claims.Session == "" {
+		refuse(errors.Join(ErrForbidden, errors.New("token names no session (upload-only device token)")))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), joinTimeout)
 	p, node, err := s.admit(ctx, claims, "ws", w)
 	cancel()

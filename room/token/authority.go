@@ -65,7 +65,8 @@ type wire struct {
 // Mint signs c, filling its ID, IssuedAt and Expires, and returns the
 // token with the claims as minted. It fails with ErrInvalid for claims
 // that must not be granted (a publishing or visible supervisor, a device
-// without a room, a hidden publisher, an unknown role).
+// without a room, a hidden publisher, an unknown role, no session except
+// in an upload-only device token).
 func (a *Authority) Mint(c Claims) (string, Claims, error) {
 	if err := c.check(); err != nil {
 		return "", Claims{}, err

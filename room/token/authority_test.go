@@ -100,6 +100,12 @@ func TestMintRefusesForbiddenClaims(t *testing.T) {
 			Grants: token.Grants{Publish: true, Hidden: true}}},
 		{"unknown role", token.Claims{Subject: "user:3", Session: "1", Role: "guest"}},
 		{"no session", token.Claims{Subject: "user:3", Role: token.RoleStaff}},
+		{"publishing device without session", token.Claims{Subject: "device:edge-1", Room: "4", Role: token.RoleDevice,
+			Grants: token.Grants{Publish: true}}},
+		{"subscribing device without session", token.Claims{Subject: "device:edge-1", Room: "4", Role: token.RoleDevice,
+			Grants: token.Grants{Subscribe: true}}},
+		{"upload-only device without room", token.Claims{Subject: "device:edge-1", Role: token.RoleDevice}},
+		{"evaluator without session or grants", token.Claims{Subject: "user:3", Room: "4", Role: token.RoleEvaluator}},
 		{"no subject", token.Claims{Session: "1", Role: token.RoleStaff}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,6 +113,23 @@ func TestMintRefusesForbiddenClaims(t *testing.T) {
 			require.ErrorIs(t, err, token.ErrInvalid)
 		})
 	}
+}
+
+func TestUploadOnlyDeviceToken(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	a := newAuthority(t, &now)
+	tok, minted, err := a.Mint(token.Claims{Subject: "device:edge-1", Name: "第一评标室", Room: "4", Venue: "JS-NJ", Role: token.RoleDevice})
+	require.NoError(t, err)
+	require.True(t, minted.UploadOnly())
+	got, err := a.Verify(tok)
+	require.NoError(t, err)
+	require.Equal(t, minted, got)
+	require.True(t, got.UploadOnly())
+	require.Empty(t, got.Session)
+	require.Equal(t, token.Grants{}, got.Grants, "no publish grant")
+
+	publishing := token.Claims{Subject: "device:edge-1", Session: "7", Room: "4", Role: token.RoleDevice, Grants: token.Grants{Publish: true}}
+	require.False(t, publishing.UploadOnly())
 }
 
 func TestNewChecksKey(t *testing.T) {

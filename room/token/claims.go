@@ -51,7 +51,8 @@ type Claims struct {
 	Subject string
 	// Name is the display name.
 	Name string
-	// Session is the evaluation session's id.
+	// Session is the evaluation session's id; "" only in an upload-only
+	// device token (see UploadOnly).
 	Session string
 	// Room is the room's id, or "" when the token is not bound to one room.
 	Room string
@@ -67,12 +68,22 @@ type Claims struct {
 	IssuedAt, Expires time.Time
 }
 
+// UploadOnly reports whether c is a device's upload-only token: role
+// device, no session and no grants. The archive's upload API accepts it
+// (it needs only the device role and subject); the SFU admits nobody
+// without a session or a grant, so it cannot publish. It is what a
+// recorder gets when its room runs no session, to upload what it
+// archived.
+func (c Claims) UploadOnly() bool {
+	return c.Role == RoleDevice && c.Session == "" && c.Grants == (Grants{})
+}
+
 // check refuses claims that must never be granted.
 func (c Claims) check() error {
 	switch {
 	case c.Subject == "":
 		return fmt.Errorf("%w: no subject", ErrInvalid)
-	case c.Session == "":
+	case c.Session == "" && !c.UploadOnly():
 		return fmt.Errorf("%w: no session", ErrInvalid)
 	case !c.Role.Valid():
 		return fmt.Errorf("%w: unknown role %q", ErrInvalid, c.Role)

@@ -16,8 +16,7 @@ build:
 	$(GO) build -o bin/ ./cmd/...
 
 run: deps build
-	@eval "$$(deploy/local/stack.sh start)" && \
-	  EVALROOM_DEMO_SEED=true EVALROOM_ARCHIVE_DIR=.run/archive exec ./bin/evalroomd
+	@deploy/local/run.sh
 
 stop:
 	@deploy/local/stack.sh stop

@@ -227,9 +227,9 @@ func (s *Service) insert(ctx context.Context, tx pgx.Tx, c candidate) (Segment, 
 	m := c.m
 	g, err := scanSegment(tx.QueryRow(ctx, `INSERT INTO archive.segments (hash, size, recorder_id, room_id, session_id,
 			seq, name, stream, tracks, utc_start, utc_end, gaps, truncated, manifest, manifest_raw, hash_alg,
-			manifest_hash, prev_hash, verified_at, state)
+			manifest_hash, prev_hash, accepted_at, verified_at, state)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb -> 'tracks', $10, $11, $9::text::jsonb -> 'gaps', $12,
-			$9::text::jsonb, $9, $13, $14, $15, $16, $17)
+			$9::text::jsonb, $9, $13, $14, $15, $16, $16, $17)
 		RETURNING `+segmentColumns,
 		c.key, m.Size, m.Recorder, c.room, c.session, m.Seq, m.Segment, StreamName(m), string(c.canon),
 		m.Start, m.End, m.Truncated, string(m.Alg), c.link, m.Prev.String(), now, StateVerified))

@@ -48,6 +48,7 @@ type env struct {
 	db    *pgxpool.Pool
 	audit *audit.Log
 	store *archive.FS
+	dir   string
 	keys  registry
 	clock *testenv.Clock
 }
@@ -57,9 +58,10 @@ func newEnv(t *testing.T) *env {
 	db := testenv.Postgres(t)
 	_, err := migrate.Apply(context.Background(), db, audit.Migrations, archive.Migrations)
 	require.NoError(t, err)
-	store, err := archive.NewFS(t.TempDir())
+	dir := t.TempDir()
+	store, err := archive.NewFS(dir)
 	require.NoError(t, err)
-	e := &env{db: db, store: store, keys: registry{}, clock: testenv.NewClock(t0.Add(time.Hour))}
+	e := &env{db: db, store: store, dir: dir, keys: registry{}, clock: testenv.NewClock(t0.Add(time.Hour))}
 	e.audit = audit.New(db, audit.WithClock(e.clock.Now))
 	e.svc, err = archive.New(archive.Params{DB: db, Store: store, Keys: e.keys, Audit: e.audit, Now: e.clock.Now,
 		MaxSegmentBytes: 1 << 20})
@@ -157,4 +159,9 @@ func errorsIsAny(err error, targets ...error) bool {
 		}
 	}
 	return false
+}
+
+// blobPath is where the FS store keeps key.
+func (e *env) blobPath(key string) string {
+	return filepath.Join(e.dir, key[0:2], key[2:4], key)
 }

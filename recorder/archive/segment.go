@@ -12,9 +12,15 @@ import (
 	"github.com/evalroom/evalroom/recorder/manifest"
 )
 
-// StateVerified is the state of an indexed segment: its manifest's
-// signature, its bytes and its chain link were checked on acceptance.
-const StateVerified = "verified"
+// The verification states of an indexed segment.
+const (
+	// StateVerified: its manifest's signature, its bytes and its chain
+	// links held when last checked (on acceptance, then by VerifySession).
+	StateVerified = "verified"
+	// StateBroken: the last VerifySession found a broken link at this
+	// segment (VerifyDetail says which).
+	StateBroken = "broken"
+)
 
 // Segment is an indexed segment.
 type Segment struct {
@@ -29,6 +35,8 @@ type Segment struct {
 	Session  int64  `json:"session_id,omitempty"`
 	// Seq is the manifest's place in the recorder's chain.
 	Seq int64 `json:"seq"`
+	// Name is the segment's file name on the recorder.
+	Name string `json:"name"`
 	// Stream names the segment's tracks, e.g. "cam1+mic" (see StreamName).
 	Stream string `json:"stream"`
 	// Start and End bound the segment's media, UTC (microseconds).
@@ -39,9 +47,15 @@ type Segment struct {
 	// ManifestHash is the manifest's chain link (its algorithm over its
 	// canonical bytes).
 	ManifestHash string `json:"manifest_hash"`
-	// VerifiedAt is when the manifest was accepted; State is StateVerified.
-	VerifiedAt time.Time `json:"verified_at"`
-	State      string    `json:"state"`
+	// AcceptedAt is when the manifest was accepted.
+	AcceptedAt time.Time `json:"accepted_at"`
+	// VerifiedAt is when the segment was last checked (its acceptance,
+	// or the last VerifySession), State the outcome (StateVerified or
+	// StateBroken) and VerifyDetail the broken link (empty when
+	// verified).
+	VerifiedAt   time.Time `json:"verified_at"`
+	State        string    `json:"state"`
+	VerifyDetail string    `json:"verify_detail,omitempty"`
 	// Manifest is the signed manifest, parsed from ManifestRaw.
 	Manifest manifest.Manifest `json:"manifest"`
 	// ManifestRaw is the manifest's canonical bytes as accepted.
@@ -63,23 +77,33 @@ func StreamName(m manifest.Manifest) string {
 }
 
 // segmentColumns are the columns scanSegment reads, in order.
-const segmentColumns = `hash, size, recorder_id, room_id, coalesce(session_id, 0), seq, stream,
-	utc_start, utc_end, truncated, manifest_hash, verified_at, state, manifest_raw`
+const segmentColumns = `hash, size, recorder_id, room_id, coalesce(session_id, 0), seq, name, stream,
+	utc_start, utc_end, truncated, manifest_hash, accepted_at, verified_at, state, verify_detail, manifest_raw`
 
 func scanSegment(row pgx.Row) (Segment, error) {
-	var g Segment
-	var raw string
-	if err := row.Scan(&g.Hash, &g.Size, &g.Recorder, &g.Room, &g.Session, &g.Seq, &g.Stream,
-		&g.Start, &g.End, &g.Truncated, &g.ManifestHash, &g.VerifiedAt, &g.State, &raw); err != nil {
+	g, err := scanRow(row)
+	if err != nil {
 		return Segment{}, err
 	}
-	g.Start, g.End, g.VerifiedAt = g.Start.UTC(), g.End.UTC(), g.VerifiedAt.UTC()
-	g.ManifestRaw = []byte(raw)
 	m, err := manifest.Parse(g.ManifestRaw)
 	if err != nil {
 		return Segment{}, fmt.Errorf("segment %s: stored manifest: %w", g.Hash, err)
 	}
 	g.Manifest = m
+	return g, nil
+}
+
+// scanRow reads a row of segmentColumns without parsing its manifest
+// (the verifier judges a manifest that does not parse).
+func scanRow(row pgx.Row) (Segment, error) {
+	var g Segment
+	var raw string
+	if err := row.Scan(&g.Hash, &g.Size, &g.Recorder, &g.Room, &g.Session, &g.Seq, &g.Name, &g.Stream,
+		&g.Start, &g.End, &g.Truncated, &g.ManifestHash, &g.AcceptedAt, &g.VerifiedAt, &g.State, &g.VerifyDetail, &raw); err != nil {
+		return Segment{}, err
+	}
+	g.Start, g.End, g.AcceptedAt, g.VerifiedAt = g.Start.UTC(), g.End.UTC(), g.AcceptedAt.UTC(), g.VerifiedAt.UTC()
+	g.ManifestRaw = []byte(raw)
 	return g, nil
 }
 

@@ -22,6 +22,10 @@ func TestNewWriterErrors(t *testing.T) {
 		{"H.264 without SPS", []fmp4.Track{{ID: 1, Kind: fmp4.Video, Codec: fmp4.H264}}, fmp4.ErrInvalidTrack},
 		{"video Opus", []fmp4.Track{{ID: 1, Kind: fmp4.Video, Codec: fmp4.Opus}}, fmp4.ErrInvalidTrack},
 		{"six channels", []fmp4.Track{{ID: 1, Kind: fmp4.Audio, Codec: fmp4.Opus, Channels: 6}}, fmp4.ErrInvalidTrack},
+		{"VP8 without size", []fmp4.Track{{ID: 1, Kind: fmp4.Video, Codec: fmp4.VP8}}, fmp4.ErrInvalidTrack},
+		{"VP8 version 4", []fmp4.Track{{ID: 1, Kind: fmp4.Video, Codec: fmp4.VP8, Width: 320, Height: 180, VP8Version: 4}}, fmp4.ErrInvalidTrack},
+		{"audio VP8", []fmp4.Track{{ID: 1, Kind: fmp4.Audio, Codec: fmp4.VP8, Width: 320, Height: 180}}, fmp4.ErrInvalidTrack},
+		{"negative pre-skip", []fmp4.Track{{ID: 1, Kind: fmp4.Audio, Codec: fmp4.Opus, PreSkip: -1}}, fmp4.ErrInvalidTrack},
 		{"bad SPS", []fmp4.Track{{ID: 1, Kind: fmp4.Video, Codec: fmp4.H264, SPS: []byte{0x67, 1, 2, 3}, PPS: []byte{0x68}}}, fmp4.ErrBadSPS},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,9 @@ func writeInit(b *builder, tracks []Track, h Header) []DurationField {
 	b.str("iso6")
 	b.u32(0) // minor_version
 	for _, brand := range []string{"iso6", "isom", "mp41", "avc1", "dash"} {
+		if brand == "avc1" && !hasCodec(tracks, H264) {
+			continue
+		}
 		b.str(brand)
 	}
 	b.end(ftyp)
@@ -168,6 +171,7 @@ func writeTrak(b *builder, t *Track, ct uint64, field func(scale uint32)) {
 	b.u32(uint32(t.Width) << 16)
 	b.u32(uint32(t.Height) << 16)
 	b.end(tkhd)
+	writeEdts(b, t)
 
 	mdia := b.start("mdia")
 	mdhd := b.startFull("mdhd", 1, 0)
@@ -217,6 +221,8 @@ func writeTrak(b *builder, t *Track, ct uint64, field func(scale uint32)) {
 	switch t.Codec {
 	case H264:
 		writeAvc1(b, t)
+	case VP8:
+		writeVp08(b, t)
 	case Opus:
 		writeOpus(b, t)
 	}
@@ -234,4 +240,37 @@ func writeTrak(b *builder, t *Track, ct uint64, field func(scale uint32)) {
 	b.end(minf)
 	b.end(mdia)
 	b.end(trak)
+}
+
+func hasCodec(tracks []Track, c Codec) bool {
+	for _, t := range tracks {
+		if t.Codec == c {
+			return true
+		}
+	}
+	return false
+}
+
+// writeEdts appends an edit list for an Opus track with a pre-skip: one
+// edit (ISO/IEC 14496-12 8.6.6) whose media_time is the pre-skip in the
+// track's timescale, so that presentation time = decode time - pre-skip
+// ("Encapsulation of Opus in ISO Base Media File Format" 4.4). Its
+// segment_duration is 0, "to the end of the media", as fragmented files
+// whose duration is unknown while they grow write it (ffmpeg's mov muxer
+// does the same); it is never patched. Other tracks get no edit list:
+// their presentation time is their decode time.
+func writeEdts(b *builder, t *Track) {
+	shift := t.editMediaTime()
+	if shift == 0 {
+		return
+	}
+	edts := b.start("edts")
+	elst := b.startFull("elst", 1, 0)
+	b.u32(1)             // entry_count
+	b.u64(0)             // segment_duration: the whole (unknown) duration
+	b.u64(uint64(shift)) // media_time
+	b.u16(1)             // media_rate_integer
+	b.u16(0)             // media_rate_fraction
+	b.end(elst)
+	b.end(edts)
 }

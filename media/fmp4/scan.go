@@ -38,8 +38,16 @@ type TrackInfo struct {
 	ID uint32
 	// Kind is Video or Audio (0 for other handlers).
 	Kind Kind
+	// Codec is named by the first sample entry (0 for one the package
+	// does not write).
+	Codec Codec
 	// Timescale is the media timescale.
 	Timescale uint32
+	// EditMediaTime is the media time (in Timescale) that the track's
+	// edit list presents at time zero: an Opus track's pre-skip, 0 for a
+	// track without an edit list. Presentation time = decode time -
+	// EditMediaTime.
+	EditMediaTime int64
 	// Samples is the number of samples in the complete fragments.
 	Samples int
 	// End is the decode time just after the track's last sample, in the

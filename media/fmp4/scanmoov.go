@@ -30,6 +30,10 @@ func (f *File) parseMoov(moov []byte) error {
 				t.Kind = Audio
 			}
 		}
+		t.EditMediaTime = editMediaTime(findPath(body, "edts", "elst"))
+		if stsd := findPath(body, "mdia", "minf", "stbl", "stsd"); len(stsd) >= 16 {
+			t.Codec = entryCodec(string(stsd[12:16]))
+		}
 		if t.ID == 0 || t.Timescale == 0 {
 			return fmt.Errorf("%w: trak without track ID or timescale", ErrMalformed)
 		}
@@ -67,6 +71,44 @@ func (f *File) parseMoov(moov []byte) error {
 		}
 		return nil
 	})
+}
+
+// editMediaTime returns the media_time of the first edit of an elst
+// body that is not an empty edit (media_time -1), or 0.
+func editMediaTime(elst []byte) int64 {
+	if len(elst) < 8 {
+		return 0
+	}
+	version, n := elst[0], int(binary.BigEndian.Uint32(elst[4:]))
+	p := elst[8:]
+	for i := 0; i < n; i++ {
+		var mt int64
+		switch {
+		case version == 1 && len(p) >= 20:
+			mt, p = int64(binary.BigEndian.Uint64(p[8:])), p[20:]
+		case version == 0 && len(p) >= 12:
+			mt, p = int64(int32(binary.BigEndian.Uint32(p[4:]))), p[12:]
+		default:
+			return 0
+		}
+		if mt != -1 {
+			return mt
+		}
+	}
+	return 0
+}
+
+// entryCodec names the codec of a sample entry type.
+func entryCodec(typ string) Codec {
+	switch typ {
+	case "avc1", "avc3":
+		return H264
+	case "vp08":
+		return VP8
+	case "Opus":
+		return Opus
+	}
+	return 0
 }
 
 // dataText returns the text of an item's data box.

@@ -29,6 +29,7 @@ type Codec int
 const (
 	H264 Codec = iota + 1
 	Opus
+	VP8
 )
 
 // String names the codec as ffprobe does.
@@ -38,6 +39,8 @@ func (c Codec) String() string {
 		return "h264"
 	case Opus:
 		return "opus"
+	case VP8:
+		return "vp8"
 	}
 	return fmt.Sprintf("codec(%d)", int(c))
 }
@@ -55,7 +58,7 @@ type Track struct {
 	ID uint32
 	// Kind is Video or Audio.
 	Kind Kind
-	// Codec is H264 (video) or Opus (audio).
+	// Codec is H264 or VP8 (video), or Opus (audio).
 	Codec Codec
 	// Timescale is the number of decode-time ticks per second; zero means
 	// VideoTimescale or AudioTimescale.
@@ -64,9 +67,13 @@ type Track struct {
 	// SPS and PPS are the H.264 parameter sets (NAL units without start
 	// codes) that go into the avcC box.
 	SPS, PPS []byte
-	// Width and Height are the picture size in pixels; zero means parsed
-	// from the SPS.
+	// Width and Height are the picture size in pixels. For H.264 zero
+	// means parsed from the SPS; VP8 needs them (ParseVP8 reads them from
+	// a keyframe).
 	Width, Height int
+	// VP8Version is the version field of the VP8 keyframe header (0 to
+	// 3), written as the profile of the vpcC box.
+	VP8Version int
 
 	// Channels is the Opus output channel count (1 or 2; zero means 1).
 	Channels int
@@ -98,6 +105,16 @@ func (t *Track) normalize() error {
 			}
 			t.Width, t.Height = info.Width, info.Height
 		}
+	case t.Kind == Video && t.Codec == VP8:
+		if t.Timescale == 0 {
+			t.Timescale = VideoTimescale
+		}
+		if t.Width <= 0 || t.Height <= 0 || t.Width > 0x3fff || t.Height > 0x3fff {
+			return fmt.Errorf("%w: track %d: VP8 size %d×%d", ErrInvalidTrack, t.ID, t.Width, t.Height)
+		}
+		if t.VP8Version < 0 || t.VP8Version > 3 {
+			return fmt.Errorf("%w: track %d: VP8 version %d", ErrInvalidTrack, t.ID, t.VP8Version)
+		}
 	case t.Kind == Audio && t.Codec == Opus:
 		if t.Timescale == 0 {
 			t.Timescale = AudioTimescale
@@ -111,8 +128,21 @@ func (t *Track) normalize() error {
 		if t.SampleRate == 0 {
 			t.SampleRate = 48000
 		}
+		if t.PreSkip < 0 || t.PreSkip > 0xffff {
+			return fmt.Errorf("%w: track %d: Opus pre-skip %d", ErrInvalidTrack, t.ID, t.PreSkip)
+		}
 	default:
 		return fmt.Errorf("%w: track %d: %s %s", ErrInvalidTrack, t.ID, t.Kind, t.Codec)
 	}
 	return nil
+}
+
+// editMediaTime is the media time that the track's edit list maps to
+// presentation time zero: the Opus pre-skip in the track's timescale, or
+// 0 (no edit list).
+func (t *Track) editMediaTime() int64 {
+	if t.Codec != Opus || t.PreSkip <= 0 {
+		return 0
+	}
+	return int64(t.PreSkip) * int64(t.Timescale) / 48000
 }

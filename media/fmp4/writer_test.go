@@ -22,15 +22,34 @@ func muxTestFile(t *testing.T) []byte {
 	t.Helper()
 	aus := fmp4test.H264(t, fmp4test.Video{Width: 320, Height: 180, FPS: 15, Seconds: 3, GOP: 15})
 	require.Len(t, aus, 45)
-	audio := fmp4test.Opus(t, 3)
-	require.NotEmpty(t, audio.Packets)
 	sps, pps := fmp4.ParameterSets(aus[0])
 	require.NotNil(t, sps)
 	require.NotNil(t, pps)
+	v := clip{track: fmp4.Track{ID: 1, Kind: fmp4.Video, Codec: fmp4.H264, SPS: sps, PPS: pps}}
+	for _, au := range aus {
+		v.samples = append(v.samples, fmp4.AnnexBToAVCC(nil, au))
+		v.sync = append(v.sync, fmp4.IsKeyframe(au))
+	}
+	return muxFile(t, v)
+}
+
+// clip is a video track and its samples in stored form.
+type clip struct {
+	track   fmp4.Track
+	samples [][]byte
+	sync    []bool
+}
+
+// muxFile muxes 3 s of video at 15 fps and of real Opus into one
+// fragment per second, and returns the file.
+func muxFile(t *testing.T, v clip) []byte {
+	t.Helper()
+	require.Len(t, v.samples, 45)
+	audio := fmp4test.Opus(t, 3)
+	require.NotEmpty(t, audio.Packets)
 
 	var out bytes.Buffer
-	w, err := fmp4.NewWriter(&out,
-		fmp4.Track{ID: 1, Kind: fmp4.Video, Codec: fmp4.H264, SPS: sps, PPS: pps},
+	w, err := fmp4.NewWriter(&out, v.track,
 		fmp4.Track{ID: 2, Kind: fmp4.Audio, Codec: fmp4.Opus, Channels: audio.Head.Channels, PreSkip: audio.Head.PreSkip})
 	require.NoError(t, err)
 	require.Equal(t, 320, w.Tracks()[0].Width)
@@ -42,9 +61,8 @@ func muxTestFile(t *testing.T) []byte {
 	audioTime, ai := uint64(0), 0
 	for sec := 0; sec < 3; sec++ {
 		video := fmp4.Run{TrackID: 1, BaseDecodeTime: uint64(sec * fmp4.VideoTimescale)}
-		for _, au := range aus[sec*15 : sec*15+15] {
-			video.Samples = append(video.Samples, fmp4.Sample{
-				Data: fmp4.AnnexBToAVCC(nil, au), Duration: frameTicks, Sync: fmp4.IsKeyframe(au)})
+		for i := sec * 15; i < sec*15+15; i++ {
+			video.Samples = append(video.Samples, fmp4.Sample{Data: v.samples[i], Duration: frameTicks, Sync: v.sync[i]})
 		}
 		sound := fmp4.Run{TrackID: 2, BaseDecodeTime: audioTime}
 		for ai < len(audio.Packets) && (audioTime < uint64((sec+1)*fmp4.AudioTimescale) || sec == 2) {
@@ -76,6 +94,8 @@ func TestWriterFFprobe(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "opus", a.CodecName)
 	require.Equal(t, "48000", a.SampleRate)
+	require.Equal(t, "0.000000", v.StartTime)
+	require.Equal(t, "-0.006500", a.StartTime, "the edit list presents the first 312 samples (pre-skip) before zero")
 	require.InDelta(t, 3.0, p.Seconds(), 0.1)
 	require.Equal(t, "2025-03-14T09:26:53.589Z", p.Format.Tags["date"])
 	require.Equal(t, "2025-03-14T09:26:53.000000Z", p.Format.Tags["creation_time"])
@@ -100,7 +120,9 @@ func TestScan(t *testing.T) {
 	require.Equal(t, fmp4.Video, f.Tracks[0].Kind)
 	require.Equal(t, 45, f.Tracks[0].Samples)
 	require.Equal(t, 3*time.Second, f.Tracks[0].Duration())
+	require.Zero(t, f.Tracks[0].EditMediaTime)
 	require.Equal(t, fmp4.Audio, f.Tracks[1].Kind)
+	require.Equal(t, int64(312), f.Tracks[1].EditMediaTime, "the Opus pre-skip")
 	require.InDelta(t, 3.0, f.Duration().Seconds(), 0.05)
 }
 

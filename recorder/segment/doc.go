@@ -8,13 +8,18 @@
 // room1-cam1-20250314T092653.589Z-000042.mp4, where the UTC start
 // (yyyymmddThhmmss.mmmZ) is the capture time of the segment's first
 // frame and seq counts up across restarts (a new Writer continues after
-// the highest seq in the folder). A segment begins at a video keyframe:
-// a new file starts at the first keyframe at least Params.Length (default
+// the highest seq in the folder). A segment begins at a video keyframe
+// (an H.264 IDR access unit, or a VP8 frame whose key_frame bit is 0): a
+// new file starts at the first keyframe at least Params.Length (default
 // 10 s) after the current one began, so a file's first sample is always
 // a keyframe and consecutive segments are contiguous (one ends where the
 // next begins). Frames carry absolute UTC capture times; the writer
 // stores them as decode times relative to the segment's UTC start, which
-// the file carries in its header and every fragment's prft box.
+// the file carries in its header and every fragment's prft box. An Opus
+// packet's UTC must be the capture time of the first sample of the 20 ms
+// the encoder was given to make it; the Opus track's edit list then
+// skips the encoder's pre-skip so that decoded sound lines up with the
+// video (media/fmp4, "How time is represented", is the full contract).
 //
 // # Crash safety and the fsync policy
 //

@@ -17,16 +17,25 @@ var t0 = time.Date(2025, 3, 14, 9, 26, 50, 0, time.UTC)
 
 const fps = 15
 
-// media is real H.264 (320×180, 15 fps, a keyframe each second) and Opus.
+// media is real H.264 or VP8 (320×180, 15 fps, a keyframe each second)
+// and Opus.
 type media struct {
+	codec fmp4.Codec
 	video [][]byte
 	audio fmp4test.OpusStream
 }
 
 func newMedia(t *testing.T, seconds int) media {
-	m := media{
-		video: fmp4test.H264(t, fmp4test.Video{Width: 320, Height: 180, FPS: fps, Seconds: float64(seconds), GOP: fps}),
-		audio: fmp4test.Opus(t, float64(seconds)),
+	return newMediaCodec(t, fmp4.H264, seconds)
+}
+
+func newMediaCodec(t *testing.T, codec fmp4.Codec, seconds int) media {
+	v := fmp4test.Video{Width: 320, Height: 180, FPS: fps, Seconds: float64(seconds), GOP: fps}
+	m := media{codec: codec, audio: fmp4test.Opus(t, float64(seconds))}
+	if codec == fmp4.VP8 {
+		m.video = fmp4test.VP8(t, v)
+	} else {
+		m.video = fmp4test.H264(t, v)
 	}
 	require.Len(t, m.video, seconds*fps)
 	return m
@@ -34,7 +43,7 @@ func newMedia(t *testing.T, seconds int) media {
 
 func tracks(m media) []fmp4.Track {
 	return []fmp4.Track{
-		{ID: 1, Kind: fmp4.Video, Codec: fmp4.H264},
+		{ID: 1, Kind: fmp4.Video, Codec: m.codec},
 		{ID: 2, Kind: fmp4.Audio, Codec: fmp4.Opus, Channels: m.audio.Head.Channels, PreSkip: m.audio.Head.PreSkip},
 	}
 }
@@ -65,8 +74,13 @@ func (m media) events(start time.Time, from, to time.Duration) []event {
 		}
 		at += d
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].arrive.Before(evs[j].arrive) })
+	sortEvents(evs)
 	return evs
+}
+
+// sortEvents orders events by arrival, keeping the order of equal ones.
+func sortEvents(evs []event) {
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].arrive.Before(evs[j].arrive) })
 }
 
 // feed writes the events, moving the clock to each arrival.

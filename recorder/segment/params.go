@@ -37,10 +37,11 @@ type Params struct {
 	Dir string
 	// Recorder names the recorder (and camera) in file names.
 	Recorder string
-	// Tracks is the layout: at most one H.264 video track (the segments'
-	// lead track, whose keyframes start segments) and any number of Opus
-	// tracks. An H.264 track's SPS and PPS may be left empty: they are
-	// taken from each segment's first keyframe.
+	// Tracks is the layout: at most one video track, H.264 or VP8 (the
+	// segments' lead track, whose keyframes start segments), and any
+	// number of Opus tracks. The video description may be left empty: an
+	// H.264 track's SPS and PPS, a VP8 track's size and version are taken
+	// from each segment's first keyframe.
 	Tracks []fmp4.Track
 	// Length is the minimum segment length; zero means DefaultLength.
 	Length time.Duration
@@ -78,7 +79,7 @@ func (p *Params) normalize() error {
 	videos := 0
 	for _, t := range p.Tracks {
 		switch {
-		case t.Kind == fmp4.Video && t.Codec == fmp4.H264:
+		case t.Kind == fmp4.Video && (t.Codec == fmp4.H264 || t.Codec == fmp4.VP8):
 			videos++
 		case t.Kind == fmp4.Audio && t.Codec == fmp4.Opus:
 		default:

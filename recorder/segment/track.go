@@ -14,7 +14,7 @@ import (
 type trackState struct {
 	t     fmp4.Track
 	lead  bool
-	h264  bool
+	codec fmp4.Codec
 	scale float64 // ticks per nanosecond
 
 	pend      pending
@@ -43,9 +43,9 @@ type queued struct {
 }
 
 func newTrackState(t fmp4.Track) *trackState {
-	ts := &trackState{t: t, h264: t.Codec == fmp4.H264}
+	ts := &trackState{t: t, codec: t.Codec}
 	if t.Timescale == 0 {
-		if ts.h264 {
+		if t.Kind == fmp4.Video {
 			ts.t.Timescale = fmp4.VideoTimescale
 		} else {
 			ts.t.Timescale = fmp4.AudioTimescale
@@ -53,6 +53,18 @@ func newTrackState(t fmp4.Track) *trackState {
 	}
 	ts.scale = float64(ts.t.Timescale) / float64(time.Second)
 	return ts
+}
+
+// isKey reports whether a frame of the track can start a segment: a
+// video keyframe, or any audio packet.
+func (s *trackState) isKey(data []byte) bool {
+	switch s.codec {
+	case fmp4.H264:
+		return fmp4.IsKeyframe(data)
+	case fmp4.VP8:
+		return fmp4.IsVP8Keyframe(data)
+	}
+	return true
 }
 
 // ticks converts an offset from the segment start to decode time.
@@ -63,7 +75,7 @@ func (s *trackState) ticks(d time.Duration) uint64 {
 // endOffset is the end of the track's last queued sample, from the
 // segment start.
 func (s *trackState) endOffset() time.Duration {
-	return time.Duration(float64(s.end) / s.scale)
+	return time.Duration(math.Round(float64(s.end) / s.scale))
 }
 
 // reset empties the track for a new segment.
@@ -98,7 +110,7 @@ func (s *trackState) flushPending() {
 	switch {
 	case s.pend.nominal > 0:
 		dur = uint32(s.ticks(s.pend.nominal))
-	case !s.h264:
+	case s.codec == fmp4.Opus:
 		if n := fmp4.OpusPacketSamples(s.pend.data); n > 0 {
 			dur = uint32(uint64(n) * uint64(s.t.Timescale) / 48000)
 		}

@@ -13,8 +13,8 @@ import (
 type Frame struct {
 	// UTC is the capture time, corrected to the server's clock.
 	UTC time.Time
-	// Data is an H.264 access unit in Annex-B form (start codes), or one
-	// Opus packet. The Writer copies it.
+	// Data is an H.264 access unit in Annex-B form (start codes), one
+	// compressed VP8 frame, or one Opus packet. The Writer copies it.
 	Data []byte
 	// Duration is the frame's nominal duration, used only when the frame
 	// is the last of a segment (otherwise the next frame's time gives it).
@@ -118,7 +118,7 @@ func (w *Writer) writeFrame(trackID uint32, f Frame) error {
 		return fmt.Errorf("%w: track %d frame at %s, already written up to %s",
 			ErrLate, trackID, f.UTC.Format(time.RFC3339Nano), w.watermark.Format(time.RFC3339Nano))
 	}
-	key := !t.h264 || fmp4.IsKeyframe(f.Data)
+	key := t.isKey(f.Data)
 	if w.cur == nil && w.leadKeyAt == 0 && !(t.lead && key) {
 		w.dropped++
 		return fmt.Errorf("%w: track %d", ErrNeedKeyframe, trackID)
@@ -210,7 +210,7 @@ func (w *Writer) process(in *inFrame) error {
 		t.push(uint32(dts - t.pend.dts))
 	}
 	t.pend = pending{ok: true, utc: in.utc, dts: dts, sync: in.key, nominal: in.dur, data: t.pend.data[:0]}
-	if t.h264 {
+	if t.codec == fmp4.H264 {
 		t.pend.data = fmp4.AnnexBToAVCC(t.pend.data, in.data)
 	} else {
 		t.pend.data = append(t.pend.data, in.data...)
@@ -239,16 +239,22 @@ func (w *Writer) fail(err error) error {
 	return errors.Join(fmt.Errorf("segment %s: %w", s.part, err), ferr)
 }
 
-// layout returns the tracks of a new segment, the H.264 parameter sets
-// taken from its first keyframe when present there.
+// layout returns the tracks of a new segment, the video description
+// taken from its first keyframe: H.264 parameter sets when present there,
+// the VP8 picture size and version.
 func (w *Writer) layout(key []byte) []fmp4.Track {
 	tracks := make([]fmp4.Track, len(w.tracks))
 	for i, t := range w.tracks {
 		tracks[i] = t.t
-		if t.h264 {
+		switch t.codec {
+		case fmp4.H264:
 			if sps, pps := fmp4.ParameterSets(key); sps != nil && pps != nil {
 				tracks[i].SPS, tracks[i].PPS = sps, pps
 				tracks[i].Width, tracks[i].Height = 0, 0
+			}
+		case fmp4.VP8:
+			if h, err := fmp4.ParseVP8(key); err == nil && h.Key {
+				tracks[i].Width, tracks[i].Height, tracks[i].VP8Version = h.Width, h.Height, h.Version
 			}
 		}
 	}

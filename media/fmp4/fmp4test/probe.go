@@ -28,6 +28,7 @@ type Stream struct {
 	SampleRate string `json:"sample_rate"`
 	Channels   int    `json:"channels"`
 	Duration   string `json:"duration"`
+	StartTime  string `json:"start_time"`
 	NbFrames   string `json:"nb_frames"`
 }
 
@@ -90,4 +91,25 @@ func Decode(path string) error {
 		return fmt.Errorf("ffmpeg decode %s: %s", path, stderr.String())
 	}
 	return nil
+}
+
+// CountFrames decodes the first stream of the codec type ("video",
+// "audio") of path with ffprobe and returns the number of frames read.
+func CountFrames(path, codecType string) (int, error) {
+	sel := map[string]string{"video": "v:0", "audio": "a:0"}[codecType]
+	if sel == "" {
+		return 0, fmt.Errorf("ffprobe: codec type %q", codecType)
+	}
+	cmd := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", sel,
+		"-show_entries", "stream=nb_read_frames", "-of", "default=nw=1:nk=1", path)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		return 0, fmt.Errorf("ffprobe %s: %v: %s", path, err, stderr.String())
+	}
+	n, err := strconv.Atoi(string(bytes.TrimSpace(stdout.Bytes())))
+	if err != nil {
+		return 0, fmt.Errorf("ffprobe %s: frame count %q: %w", path, stdout.String(), err)
+	}
+	return n, nil
 }

@@ -1,11 +1,14 @@
 package archive_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -90,6 +93,8 @@ type recorder struct {
 	// the default cam1+mic when set.
 	alg    manifest.Alg
 	tracks []manifest.Track
+	// session tags the manifests ("7" when empty).
+	session string
 }
 
 // newRecorder makes a recorder of room with a fresh key, registered in e
@@ -141,7 +146,11 @@ func (r *recorder) segment(t *testing.T, start time.Time, d time.Duration, gaps 
 	require.NoError(t, err)
 	path := filepath.Join(r.dir, name)
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	m, err := manifest.Build(path, manifest.Info{Recorder: r.id, Room: strconv.FormatInt(r.room, 10), Session: "7",
+	session := r.session
+	if session == "" {
+		session = "7"
+	}
+	m, err := manifest.Build(path, manifest.Info{Recorder: r.id, Room: strconv.FormatInt(r.room, 10), Session: session,
 		Start: start, End: start.Add(d), Gaps: gaps, Alg: r.alg, Tracks: tracks})
 	require.NoError(t, err)
 	m, err = r.chain.Append(m)
@@ -164,4 +173,17 @@ func errorsIsAny(err error, targets ...error) bool {
 // blobPath is where the FS store keeps key.
 func (e *env) blobPath(key string) string {
 	return filepath.Join(e.dir, key[0:2], key[2:4], key)
+}
+
+// member returns a member of a ZIP file held in memory.
+func member(t *testing.T, data []byte, name string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	rc, err := zr.Open(name)
+	require.NoError(t, err)
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	return b
 }

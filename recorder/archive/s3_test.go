@@ -32,7 +32,9 @@ func newS3Store(t *testing.T, srv *s3Server) *archive.S3 {
 // failingReader fails if anyone reads it.
 type failingReader struct{}
 
-func (failingReader) Read([]byte) (int, error) { return 0, errors.New("read an upload that was already stored") }
+func (failingReader) Read([]byte) (int, error) {
+	return 0, errors.New("read an upload that was already stored")
+}
 
 func TestS3StoreKeepsWhatHashesToItsKey(t *testing.T) {
 	ctx := context.Background()

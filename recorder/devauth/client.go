@@ -103,6 +103,22 @@ func (c *Client) Token(ctx context.Context) (Grant, error) {
 	return g, nil
 }
 
+// PublishGrant returns a grant that allows publishing, for the live
+// path: like Token, but an upload-only grant (outside a session) is
+// dropped from the cache, so that the next call asks again, and reported
+// as ErrNoSession. Errors: those of Token.
+func (c *Client) PublishGrant(ctx context.Context) (Grant, error) {
+	g, err := c.Token(ctx)
+	if err != nil {
+		return Grant{}, err
+	}
+	if !g.Publish || g.WHIPURL == "" {
+		c.Invalidate()
+		return Grant{}, fmt.Errorf("device token: %w (upload-only grant)", ErrNoSession)
+	}
+	return g, nil
+}
+
 // Invalidate drops the cached grant, so that the next Token asks the
 // server: for example when the grant does not allow publishing and a
 // session may have started since, or when a server refused the token.

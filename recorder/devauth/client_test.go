@@ -229,6 +229,27 @@ func TestUploadOnlyGrantOutsideASession(t *testing.T) {
 	require.NotEmpty(t, g.Token)
 }
 
+// TestPublishGrantWaitsForASession: outside a session the live path gets
+// ErrNoSession and asks the server again next time; once the session
+// runs it gets the publishing grant.
+func TestPublishGrantWaitsForASession(t *testing.T) {
+	e := newEnv(t)
+	e.srv.publish = false
+	_, err := e.client.PublishGrant(t.Context())
+	require.ErrorIs(t, err, devauth.ErrNoSession)
+
+	e.srv.mu.Lock()
+	e.srv.publish = true
+	e.srv.mu.Unlock()
+	g, err := e.client.PublishGrant(t.Context())
+	require.NoError(t, err)
+	require.True(t, g.Publish)
+	require.Equal(t, 2, e.srv.count())
+	again, err := e.client.Token(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, g, again, "the publishing grant is cached for the uploader too")
+}
+
 func TestRefusals(t *testing.T) {
 	answer := func(status int, code, msg string) func(w http.ResponseWriter) bool {
 		return func(w http.ResponseWriter) bool {

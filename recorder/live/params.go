@@ -60,6 +60,11 @@ type Params struct {
 	// connection, a keyframe request (PLI/FIR) from the server, or a
 	// dropped frame. It must not block (set a flag for the encoder).
 	OnKeyframe func(trackID string)
+	// OnFailure, when set, is called with the error of each failed
+	// attempt or lost connection, before the backoff; it must not block.
+	// cmd uses it to drop a device token the server refused
+	// (errors.Is(err, ErrUnauthorized)).
+	OnFailure func(err error)
 	// Queue is how many frames are buffered per track (default 64).
 	Queue int
 	// BackoffMin and BackoffMax bound the wait between connection
@@ -107,6 +112,9 @@ func (p Params) withDefaults() (Params, error) {
 	}
 	if p.OnKeyframe == nil {
 		p.OnKeyframe = func(string) {}
+	}
+	if p.OnFailure == nil {
+		p.OnFailure = func(error) {}
 	}
 	if p.Queue == 0 {
 		p.Queue = DefaultQueue

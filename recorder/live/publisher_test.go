@@ -2,6 +2,8 @@ package live_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -203,6 +205,7 @@ func TestRefusedTokenIsReportedAndBackedOff(t *testing.T) {
 	defer srv.Close()
 	var mu sync.Mutex
 	var waits []time.Duration
+	var failures []error
 	calls := 0
 	pub, err := live.New(live.Params{
 		Tracks: allTracks,
@@ -211,6 +214,11 @@ func TestRefusedTokenIsReportedAndBackedOff(t *testing.T) {
 			calls++
 			mu.Unlock()
 			return live.Endpoint{URL: srv.url(), Token: "expired"}, nil
+		},
+		OnFailure: func(err error) {
+			mu.Lock()
+			failures = append(failures, err)
+			mu.Unlock()
 		},
 		BackoffMin: 100 * time.Millisecond, BackoffMax: 400 * time.Millisecond,
 		After: func(d time.Duration) <-chan time.Time {
@@ -244,6 +252,10 @@ func TestRefusedTokenIsReportedAndBackedOff(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.GreaterOrEqual(t, calls, 5, "a fresh Endpoint call for every attempt")
+	require.Len(t, failures, len(waits))
+	for _, err := range failures {
+		require.ErrorIs(t, err, live.ErrUnauthorized)
+	}
 	bounds := []time.Duration{100, 200, 400, 400, 400}
 	for i, b := range bounds {
 		b *= time.Millisecond
@@ -291,4 +303,57 @@ func TestNewChecksParams(t *testing.T) {
 			require.ErrorIs(t, err, tc.want)
 		})
 	}
+}
+
+// TestFollowsRedirectsWithTheToken: a node that does not host the
+// session answers 307; the publisher posts the offer again, token
+// included, to the node that does.
+func TestFollowsRedirectsWithTheToken(t *testing.T) {
+	srv := newWHIPServer(t)
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, srv.url(), http.StatusTemporaryRedirect)
+	}))
+	defer moved.Close()
+	enc := newEncoder(allTracks, time.Now)
+	pub, err := live.New(live.Params{Tracks: allTracks, OnKeyframe: enc.onKeyframe, SettingEngine: loopback(),
+		Endpoint: func(context.Context) (live.Endpoint, error) {
+			return live.Endpoint{URL: moved.URL + "/whip", Token: "good"}, nil
+		}})
+	require.NoError(t, err)
+	enc.pub = pub
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- pub.Run(ctx) }()
+	require.Eventually(t, func() bool { return pub.Status().Connected }, 20*time.Second, 10*time.Millisecond, pub.Status().LastError)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	conns, deletes := srv.counts()
+	require.Equal(t, 1, conns)
+	require.Equal(t, 1, deletes)
+}
+
+// TestOtherRefusalsAreErrRefused: a WHIP endpoint that cannot take the
+// offer (503) fails the attempt with ErrRefused and its message.
+func TestOtherRefusalsAreErrRefused(t *testing.T) {
+	srv := newWHIPServer(t)
+	srv.refuse.Store(http.StatusServiceUnavailable)
+	failed := make(chan error, 1)
+	pub, err := live.New(live.Params{Tracks: allTracks, SettingEngine: loopback(), HTTP: srv.hs.Client(),
+		Endpoint: func(context.Context) (live.Endpoint, error) { return live.Endpoint{URL: srv.url(), Token: "good"}, nil },
+		OnFailure: func(err error) {
+			select {
+			case failed <- err:
+			default:
+			}
+		}})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- pub.Run(ctx) }()
+	err = <-failed
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	require.ErrorIs(t, err, live.ErrRefused)
+	require.Contains(t, err.Error(), "服务暂不可用")
+	require.Contains(t, pub.Status().LastError, "503")
 }

@@ -33,6 +33,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		p.setError(err)
+		p.p.OnFailure(err)
 		if up {
 			failures = 0
 		}

@@ -15,7 +15,10 @@
 // Inside a running session the grant allows publishing (Grant.Publish)
 // and names the session's WHIP endpoint; outside one the server either
 // refuses (409, ErrNoSession) or grants an upload-only token
-// (Publish false), and the caller decides what to do with it.
+// (Publish false). Token returns whatever the server granted (the
+// uploader can use either); PublishGrant, for the live path, answers
+// ErrNoSession for an upload-only grant and drops it from the cache, so
+// that the next attempt asks the server again.
 //
 // The package knows the wire format only: it does not import room or web
 // (the message format is copied from room.DeviceMessage and pinned by a

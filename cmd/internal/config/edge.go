@@ -15,6 +15,9 @@ type Edge struct {
 	Server string `yaml:"server" doc:"evalroomd base URL (clock exchange, device token, WHIP, archive upload)"`
 	// RecorderID is the id registered with evalroomctl recorder register.
 	RecorderID string `yaml:"recorder_id" doc:"this recorder's registered id"`
+	// RoomID is the room's id at the server; empty means learnt from the
+	// server (and remembered in the spool).
+	RoomID string `yaml:"room_id" doc:"the room's id at evalroomd (shown by evalroomctl recorder register); empty: learnt from the server at the first start and remembered in the spool"`
 	// KeyFile is the recorder's Ed25519 private key (evalroomctl recorder keygen).
 	KeyFile string `yaml:"key_file" doc:"the recorder's Ed25519 private key file (evalroomctl recorder keygen)"`
 	// DemoMasterKey derives the demo recorders' keys (make run only).

@@ -41,8 +41,8 @@ func mp4Time(t time.Time) uint64 {
 // fragment_duration field.
 func writeInit(b *builder, tracks []Track, h Header) []DurationField {
 	var fields []DurationField
-	field := func(scale uint32) {
-		fields = append(fields, DurationField{Offset: int64(len(b.b)), Timescale: scale})
+	field := func(scale uint32, track uint32) {
+		fields = append(fields, DurationField{Offset: int64(len(b.b)), Timescale: scale, TrackID: track})
 		b.u64(0)
 	}
 	ftyp := b.start("ftyp")
@@ -62,7 +62,7 @@ func writeInit(b *builder, tracks []Track, h Header) []DurationField {
 	b.u64(ct)
 	b.u64(ct)
 	b.u32(movieTimescale)
-	field(movieTimescale) // duration: 0 until PatchDuration
+	field(movieTimescale, 0) // duration: 0 until PatchDuration
 	b.u32(0x00010000)
 	b.u16(0x0100)
 	b.zeros(10)
@@ -82,7 +82,7 @@ func writeInit(b *builder, tracks []Track, h Header) []DurationField {
 	mvex := b.start("mvex")
 	// mehd: the whole file's duration, unknown (0) until PatchDuration.
 	mehd := b.startFull("mehd", 1, 0)
-	field(movieTimescale)
+	field(movieTimescale, 0)
 	b.end(mehd)
 	for _, t := range tracks {
 		trex := b.startFull("trex", 0, 0)
@@ -149,14 +149,14 @@ func writeData(b *builder, s string) {
 	b.end(data)
 }
 
-func writeTrak(b *builder, t *Track, ct uint64, field func(scale uint32)) {
+func writeTrak(b *builder, t *Track, ct uint64, field func(scale, track uint32)) {
 	trak := b.start("trak")
 	tkhd := b.startFull("tkhd", 1, 3) // enabled, in movie
 	b.u64(ct)
 	b.u64(ct)
 	b.u32(t.ID)
 	b.u32(0)
-	field(movieTimescale) // tkhd duration
+	field(movieTimescale, t.ID) // tkhd duration
 	b.zeros(8)
 	b.u16(0) // layer
 	if t.Kind == Audio {
@@ -178,8 +178,8 @@ func writeTrak(b *builder, t *Track, ct uint64, field func(scale uint32)) {
 	b.u64(ct)
 	b.u64(ct)
 	b.u32(t.Timescale)
-	field(t.Timescale) // mdhd duration
-	b.u16(0x55c4)      // language "und"
+	field(t.Timescale, t.ID) // mdhd duration
+	b.u16(0x55c4)            // language "und"
 	b.u16(0)
 	b.end(mdhd)
 	hdlr := b.startFull("hdlr", 0, 0)

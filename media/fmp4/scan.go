@@ -302,11 +302,14 @@ func durationFields(moov []byte, moovAt int64) []DurationField {
 		if typ != "trak" || len(out) == 0 {
 			return nil
 		}
-		if tkhd := findPath(trak, "tkhd"); len(tkhd) >= 36 && tkhd[0] == 1 {
-			out = append(out, DurationField{Offset: at(tkhd, 28), Timescale: out[0].Timescale})
+		tkhd := findPath(trak, "tkhd")
+		if len(tkhd) < 36 || tkhd[0] != 1 {
+			return nil
 		}
+		id := binary.BigEndian.Uint32(tkhd[20:])
+		out = append(out, DurationField{Offset: at(tkhd, 28), Timescale: out[0].Timescale, TrackID: id})
 		if mdhd := findPath(trak, "mdia", "mdhd"); len(mdhd) >= 32 && mdhd[0] == 1 {
-			out = append(out, DurationField{Offset: at(mdhd, 24), Timescale: binary.BigEndian.Uint32(mdhd[20:])})
+			out = append(out, DurationField{Offset: at(mdhd, 24), Timescale: binary.BigEndian.Uint32(mdhd[20:]), TrackID: id})
 		}
 		return nil
 	})

@@ -245,6 +245,8 @@ type DurationField struct {
 	Offset int64
 	// Timescale is the field's ticks per second.
 	Timescale uint32
+	// TrackID is the track of a tkhd or mdhd field, 0 for mvhd and mehd.
+	TrackID uint32
 }
 
 // DurationFields returns the header's duration fields, for
@@ -258,11 +260,22 @@ func (w *Writer) DurationFields() []DurationField { return w.durations }
 // from there, and a file left with 0 (a crash before the patch, before
 // Recover) is still read by scanning.
 func PatchDuration(wa io.WriterAt, fields []DurationField, d time.Duration) error {
+	return PatchDurations(wa, fields, d, nil)
+}
+
+// PatchDurations is PatchDuration with each track's own duration: the
+// tkhd and mdhd fields of a track in tracks get its duration, the others
+// (and mvhd and mehd) get movie, the file's longest.
+func PatchDurations(wa io.WriterAt, fields []DurationField, movie time.Duration, tracks map[uint32]time.Duration) error {
 	if len(fields) == 0 {
 		return fmt.Errorf("%w: no duration fields", ErrInvalidSample)
 	}
 	var b [8]byte
 	for _, f := range fields {
+		d, ok := tracks[f.TrackID]
+		if f.TrackID == 0 || !ok {
+			d = movie
+		}
 		ticks := uint64(math.Round(d.Seconds() * float64(f.Timescale)))
 		binary.BigEndian.PutUint64(b[:], ticks)
 		if _, err := wa.WriteAt(b[:], f.Offset); err != nil {

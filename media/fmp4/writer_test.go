@@ -222,4 +222,24 @@ func TestPatchDuration(t *testing.T) {
 	require.InDelta(t, 3.0, fmp4test.FFprobe(t, path).Seconds(), 0.05)
 	require.NoError(t, fmp4test.Decode(path))
 	require.ErrorIs(t, fmp4.PatchDuration(file, nil, time.Second), fmp4.ErrInvalidSample)
+
+	// Each track its own duration, the movie the longest.
+	file, err = os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	ends := map[uint32]time.Duration{1: 3 * time.Second, 2: 3020 * time.Millisecond}
+	require.NoError(t, fmp4.PatchDurations(file, f.DurationFields, 3020*time.Millisecond, ends))
+	require.NoError(t, file.Close())
+	got, err = os.ReadFile(path)
+	require.NoError(t, err)
+	for _, d := range f.DurationFields {
+		want := 3020 * time.Millisecond
+		if d.TrackID == 1 {
+			want = 3 * time.Second
+		}
+		ticks := binary.BigEndian.Uint64(got[d.Offset:])
+		require.Equal(t, uint64(want.Seconds()*float64(d.Timescale)+0.5), ticks, "field at %d of track %d", d.Offset, d.TrackID)
+	}
+	p := fmp4test.FFprobe(t, path)
+	v, _ := p.Stream("video")
+	require.Equal(t, "3.000000", v.Duration)
 }

@@ -108,9 +108,11 @@ func (w *Writer) finish() error {
 	}
 	info := SegmentInfo{Recorder: w.p.Recorder, Seq: s.seq, UTCStart: s.start, Gaps: s.gaps}
 	var longest time.Duration
+	ends := make(map[uint32]time.Duration, len(w.tracks))
 	for _, t := range w.tracks {
 		info.Samples += t.samples
-		longest = max(longest, t.endOffset())
+		ends[t.t.ID] = t.endOffset()
+		longest = max(longest, ends[t.t.ID])
 	}
 	info.UTCEnd = s.start.Add(longest)
 	if w.lead != nil {
@@ -120,7 +122,7 @@ func (w *Writer) finish() error {
 	werr := w.writeFragment()
 	w.cur = nil
 	if werr == nil {
-		werr = fmp4.PatchDuration(s.f, s.fw.DurationFields(), longest)
+		werr = fmp4.PatchDurations(s.f, s.fw.DurationFields(), longest, ends)
 	}
 	if werr != nil {
 		info.Truncated = true

@@ -81,7 +81,11 @@ func recoverFile(part string) (SegmentInfo, bool, error) {
 		err = f.Truncate(scan.Complete)
 	}
 	if err == nil && len(scan.DurationFields) > 0 {
-		err = fmp4.PatchDuration(f, scan.DurationFields, scan.Duration())
+		ends := map[uint32]time.Duration{}
+		for _, t := range scan.Tracks {
+			ends[t.ID] = t.Duration()
+		}
+		err = fmp4.PatchDurations(f, scan.DurationFields, scan.Duration(), ends)
 	}
 	if err == nil {
 		err = f.Sync()

@@ -103,14 +103,19 @@ func firstSampleIsKeyframe(t *testing.T, path string) {
 	scan, err := fmp4.Scan(f, st.Size())
 	require.NoError(t, err)
 	require.NotEmpty(t, scan.Fragments)
-	// The header's durations were patched on close (Chromium reads them).
+	// The header's durations were patched on close (Chromium reads
+	// them): the movie's is the longest track's, each track's its own.
 	require.NotEmpty(t, scan.DurationFields)
+	want := map[uint32]time.Duration{0: scan.Duration()}
+	for _, tr := range scan.Tracks {
+		want[tr.ID] = tr.Duration()
+	}
 	buf := make([]byte, 8)
 	for _, d := range scan.DurationFields {
 		_, err := f.ReadAt(buf, d.Offset)
 		require.NoError(t, err)
 		got := time.Duration(binary.BigEndian.Uint64(buf)) * time.Second / time.Duration(d.Timescale)
-		require.InDelta(t, scan.Duration().Seconds(), got.Seconds(), 0.002, "%s: duration field at %d", path, d.Offset)
+		require.InDelta(t, want[d.TrackID].Seconds(), got.Seconds(), 0.002, "%s: duration field at %d (track %d)", path, d.Offset, d.TrackID)
 	}
 	for _, r := range scan.Fragments[0].Runs {
 		if r.TrackID == 1 {

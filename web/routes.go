@@ -40,6 +40,8 @@ func (s *Server) routes() {
 
 	s.poolRoutes(e, in)
 	s.sessionRoutes(in)
+	in.GET("/sessions/:id/archive/export", s.requireRole(archiveKeepers...), s.exportEvidence)
+	in.POST("/sessions/:id/archive/verify", s.requireRole(archiveKeepers...), s.verifyEvidence)
 
 	// Public: authorised by the recorder's signature, and the SFU by its
 	// media tokens.

@@ -66,6 +66,9 @@ type Params struct {
 	// Archive locates archive segments for scoring records' playback;
 	// nil makes GET /api/scores/{id}/playback answer 503.
 	Archive room.ArchiveIndex
+	// Evidence exports and verifies sessions' archived evidence; nil
+	// makes /api/sessions/{id}/archive/... answer 503.
+	Evidence Evidence
 	// Tokens mints media tokens; nil makes the token routes answer 503.
 	Tokens *token.Authority
 	// Media is the SFU's HTTP handler, mounted at /media/ (prefix

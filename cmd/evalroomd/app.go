@@ -97,7 +97,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startRoom(ctx); err != nil {
 		return err
 	}
-	if err := m.startArchive(); err != nil {
+	if err := m.startArchive(ctx); err != nil {
 		return err
 	}
 	handler, err := m.buildHandler()

@@ -3,25 +3,30 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
+	"github.com/evalroom/evalroom/cmd/internal/config"
 	"github.com/evalroom/evalroom/recorder/archive"
+	"github.com/evalroom/evalroom/recorder/archive/evidence"
 	"github.com/evalroom/evalroom/room"
+	"github.com/evalroom/evalroom/web"
 )
 
 // startArchive opens the central archive's store and index and builds the
 // recorders' upload handler; it needs startRoom's rooms and tokens.
-func (m *Main) startArchive() error {
+func (m *Main) startArchive(ctx context.Context) error {
 	c := m.Config.Archive
 	if c.Dir == "" {
 		return fmt.Errorf("archive.dir: required")
 	}
-	store, err := archive.NewFS(c.Dir)
+	store, err := archive.OpenStore(ctx, StoreConfig(c))
 	if err != nil {
-		return fmt.Errorf("archive.dir: %w", err)
+		return fmt.Errorf("archive store %s: %w", c.Store, err)
 	}
 	m.archive, err = archive.New(archive.Params{
 		DB: m.db, Store: store, Keys: recorderKeys{m.rooms}, Audit: m.audit,
@@ -35,6 +40,16 @@ func (m *Main) startArchive() error {
 		return fmt.Errorf("archive upload: %w", err)
 	}
 	return nil
+}
+
+// StoreConfig is the archive store named by the configuration: the
+// folder archive.dir, or the S3 bucket (archive.s3_*) with its spool in
+// archive.dir/tmp.
+func StoreConfig(c config.Archive) archive.StoreConfig {
+	return archive.StoreConfig{Kind: c.Store, Dir: c.Dir, S3: archive.S3Params{
+		Endpoint: c.S3Endpoint, Bucket: c.S3Bucket, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey,
+		UseSSL: c.S3UseSSL, Region: c.S3Region, Prefix: c.S3Prefix,
+	}}
 }
 
 // recorderKeys tells the archive each recorder's registered key and room.
@@ -72,4 +87,109 @@ func (x archiveIndex) Locate(ctx context.Context, roomID int64, at time.Time) (r
 		track = "" // the segment holds all of the room's tracks
 	}
 	return room.Position{RecorderID: p.Recorder, Segment: p.SegmentHash, Track: track, SegmentStart: p.UTCStart, Offset: p.OffsetFromStart}, nil
+}
+
+// sessionEvidence is the archive seen as web's Evidence: it finds a
+// session's rooms and span in room, hands its scoring records and its
+// record to the export as files, and maps the archive's errors to room's.
+type sessionEvidence struct {
+	rooms   *room.Service
+	archive *archive.Service
+	now     func() time.Time
+}
+
+var _ web.Evidence = sessionEvidence{}
+
+// SessionSelection is what a session's evidence covers: its rooms, from
+// its planned start to its planned end, or to its actual end when later
+// (now while it has not ended). The archive adds every segment the
+// recorders tagged with the session, whatever its time.
+func SessionSelection(s room.Session, now time.Time) archive.Selection {
+	sel := archive.Selection{Session: s.ID, From: s.StartsAt.UTC(), To: s.EndsAt.UTC()}
+	for _, r := range s.Rooms {
+		sel.Rooms = append(sel.Rooms, r.ID)
+	}
+	end := now.UTC()
+	if s.Phase.Final() {
+		end = s.PhaseChangedAt.UTC()
+	}
+	if end.After(sel.To) {
+		sel.To = end
+	}
+	if !sel.From.Before(sel.To) {
+		sel.To = sel.From.Add(time.Second)
+	}
+	return sel
+}
+
+// ExportSession prepares the session's export with scores.json (every
+// scoring record, corrections included) and session.json.
+func (e sessionEvidence) ExportSession(ctx context.Context, actor string, id int64) (web.EvidenceExport, error) {
+	sess, err := e.rooms.GetSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	scores, err := e.rooms.ListScores(ctx, id, room.ScoreFilter{})
+	if err != nil {
+		return nil, err
+	}
+	if scores == nil {
+		scores = []room.ScoreRecord{}
+	}
+	scoresJSON, err := json.MarshalIndent(scores, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("scores of session %d: %w", id, err)
+	}
+	sessionJSON, err := json.MarshalIndent(sess, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("session %d: %w", id, err)
+	}
+	x, err := e.archive.PrepareExport(ctx, archive.ExportRequest{Actor: actor, Selection: SessionSelection(sess, e.now()),
+		SessionRef: sess.Ref, Files: []evidence.File{
+			{Name: evidence.ScoresName, Data: append(scoresJSON, '\n')},
+			{Name: "session.json", Data: append(sessionJSON, '\n')},
+		}})
+	if err != nil {
+		return nil, roomError(err)
+	}
+	return exportFile{x}, nil
+}
+
+// VerifySession verifies the session's archived segments again.
+func (e sessionEvidence) VerifySession(ctx context.Context, actor string, id int64) (archive.VerifyReport, error) {
+	sess, err := e.rooms.GetSession(ctx, id)
+	if err != nil {
+		return archive.VerifyReport{}, err
+	}
+	rep, err := e.archive.VerifySession(ctx, actor, SessionSelection(sess, e.now()))
+	if err != nil {
+		return archive.VerifyReport{}, roomError(err)
+	}
+	return rep, nil
+}
+
+// roomError maps the archive's errors to the room sentinels web knows,
+// keeping the Chinese detail.
+func roomError(err error) error {
+	switch {
+	case errors.Is(err, archive.ErrNotFound):
+		return fmt.Errorf("%w: %v", room.ErrNotFound, err)
+	case errors.Is(err, archive.ErrMissingSegment):
+		return fmt.Errorf("%w: %v", room.ErrConflict, err)
+	case errors.Is(err, archive.ErrInvalid):
+		return fmt.Errorf("%w: %v", room.ErrInvalid, err)
+	}
+	return err
+}
+
+// exportFile is a prepared export as web streams it.
+type exportFile struct{ x *archive.Export }
+
+// FileName names the download.
+func (f exportFile) FileName() string { return f.x.FileName }
+
+// Write streams the ZIP file.
+func (f exportFile) Write(ctx context.Context, w io.Writer) error {
+	_, err := f.x.Write(ctx, w)
+	return err
 }

@@ -144,10 +144,22 @@ type Cluster struct {
 
 // Archive configures the central archive of recordings.
 type Archive struct {
-	// Dir holds the content-addressed segment store.
-	Dir string `yaml:"dir" doc:"directory of the content-addressed store of uploaded segments"`
+	// Dir holds the content-addressed segment store (store fs), or the
+	// spool where an upload waits while its hash is checked (store s3).
+	Dir string `yaml:"dir" doc:"directory of the content-addressed store of uploaded segments (store fs), or of the spool of uploads being checked (store s3)"`
 	// MaxSegmentMB is the largest segment accepted.
 	MaxSegmentMB int `yaml:"max_segment_mb" doc:"largest segment accepted from a recorder, in MiB"`
+	// Store chooses where segments are kept: "fs" (Dir) or "s3".
+	Store string `yaml:"store" doc:"where uploaded segments are kept: fs (archive.dir) or s3 (S3-compatible object storage)"`
+	// S3Endpoint, S3Bucket, S3AccessKey, S3SecretKey, S3UseSSL, S3Region
+	// and S3Prefix configure the S3 store; the bucket must exist.
+	S3Endpoint  string `yaml:"s3_endpoint" doc:"S3 endpoint host:port, without scheme (store s3)"`
+	S3Bucket    string `yaml:"s3_bucket" doc:"S3 bucket of the segments; it must exist (store s3)"`
+	S3AccessKey string `yaml:"s3_access_key" doc:"S3 access key (store s3)"`
+	S3SecretKey string `yaml:"s3_secret_key" doc:"S3 secret key; give it through the environment, not a file (store s3)" secret:"true"`
+	S3UseSSL    bool   `yaml:"s3_use_ssl" doc:"talk HTTPS to the S3 endpoint (store s3)"`
+	S3Region    string `yaml:"s3_region" doc:"S3 region (empty: ask the server) (store s3)"`
+	S3Prefix    string `yaml:"s3_prefix" doc:"prefix of the segments' object keys, e.g. segments/ (store s3)"`
 }
 
 // Demo configures demo data seeded at start-up (make run).
@@ -171,7 +183,7 @@ func Default() Config {
 		Room:       Room{FaultBeforeStartMinutes: 120, FaultDuringEvalMinutes: 240, FaultSweepSeconds: 30},
 		Media:      Media{TokenTTLSeconds: 600, UDPAddr: "127.0.0.1:7882", BatchSends: true},
 		Cluster:    Cluster{ClaimTTLSeconds: 15},
-		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512},
+		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512, Store: "fs", S3UseSSL: true, S3Prefix: "segments/"},
 		Demo:       Demo{Experts: 300},
 	}
 }

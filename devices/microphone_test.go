@@ -3,7 +3,6 @@ package devices_test
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -158,5 +157,4 @@ func TestPacketizer(t *testing.T) {
 	ts, _, lost = p.Push(devices.Chunk{Samples: make([]int16, 2*960), Channels: 2, At: at.Add(16 * time.Millisecond)})
 	require.False(t, lost)
 	require.Equal(t, []time.Time{at.Add(time.Millisecond)}, ts)
-	_ = strconv.Itoa
 }

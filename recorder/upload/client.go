@@ -19,6 +19,8 @@ type client struct {
 	base  string
 	http  *http.Client
 	token func(ctx context.Context) (string, error)
+	// unauthorized drops the token the archive answered 401 to.
+	unauthorized func()
 }
 
 // apiError is an answer outside 2xx (and a HEAD's 404).
@@ -42,8 +44,9 @@ func (e *apiError) refusal() bool {
 }
 
 // do sends the request build makes with a token, and returns the answer
-// of a 2xx (and HEAD's 404) with its body read. After a 401 it asks for
-// a token again and sends once more (a token that expired meanwhile).
+// of a 2xx (and HEAD's 404) with its body read. After a 401 it drops the
+// token (unauthorized), asks for one again and sends once more (a token
+// that expired meanwhile).
 func (c *client) do(ctx context.Context, build func(ctx context.Context) (*http.Request, error)) (int, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.token(ctx)
@@ -65,9 +68,13 @@ func (c *client) do(ctx context.Context, build func(ctx context.Context) (*http.
 		if err != nil {
 			return 0, nil, fmt.Errorf("%s %s: read answer: %w", req.Method, req.URL.Path, err)
 		}
+		if resp.StatusCode == http.StatusUnauthorized {
+			c.unauthorized()
+			if attempt == 0 {
+				continue // the token expired: once more with a fresh one
+			}
+		}
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && attempt == 0:
-			continue // the token expired: once more with a fresh one
 		case resp.StatusCode/100 == 2 || (req.Method == http.MethodHead && resp.StatusCode == http.StatusNotFound):
 			return resp.StatusCode, body, nil
 		}

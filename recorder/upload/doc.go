@@ -36,12 +36,13 @@
 // missing seq stops the uploads (ErrSpool, Alarm).
 //
 // Faults (network, 5xx, a token source that fails) are retried after
-// Interval, doubling up to MaxBackoff. A 401 gets a fresh token from
-// Params.Token and is sent once more at once (a token that expired
-// meanwhile). Any other 4xx is a refusal (bad hash or signature, broken
-// chain, unknown recorder): the archive's Chinese message becomes the
-// Alarm, the local files stay, and the request is tried again after
-// MaxBackoff.
+// Interval, doubling up to MaxBackoff. After a 401 the uploader drops the
+// token (Params.OnUnauthorized), gets a fresh one from Params.Token and
+// sends once more at once (a token that expired meanwhile). Any other
+// 4xx, and a second 401, is a refusal (bad hash or signature, broken
+// chain, unknown recorder, a token the archive does not accept): the
+// archive's Chinese message becomes the Alarm, the local files stay, and
+// the request is tried again after MaxBackoff.
 //
 // # State file
 //

@@ -169,27 +169,36 @@ func (e *env) record(t *testing.T, n int) []seg {
 	return out
 }
 
-// tokens is a device's token source: it counts calls; stale, when set, is
-// handed out once (a token that expired as it was used).
+// tokens is a device's token source like recorder/devauth: it keeps its
+// token until Invalidate, and counts the tokens it minted.
 type tokens struct {
-	e     *env
-	calls atomic.Int64
-	mu    sync.Mutex
-	stale string
+	e      *env
+	minted atomic.Int64
+	mu     sync.Mutex
+	cached string
 }
 
 func (s *tokens) get(context.Context) (string, error) {
-	s.calls.Add(1)
 	s.mu.Lock()
-	stale := s.stale
-	s.stale = ""
-	s.mu.Unlock()
-	if stale != "" {
-		return stale, nil
+	defer s.mu.Unlock()
+	if s.cached != "" {
+		return s.cached, nil
 	}
 	// Upload-only: the room runs no session; the archive accepts it.
 	tok, _, err := s.e.tokens.Mint(token.Claims{Subject: "device:" + recorderID, Room: strconv.Itoa(roomID), Role: token.RoleDevice})
-	return tok, err
+	if err != nil {
+		return "", err
+	}
+	s.minted.Add(1)
+	s.cached = tok
+	return tok, nil
+}
+
+// invalidate drops the cached token.
+func (s *tokens) invalidate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cached = ""
 }
 
 // uploader returns an Uploader of the spool, tuned by opts, and its token
@@ -197,7 +206,7 @@ func (s *tokens) get(context.Context) (string, error) {
 func (e *env) uploader(t *testing.T, opts ...func(*upload.Params)) (*upload.Uploader, *tokens) {
 	t.Helper()
 	src := &tokens{e: e}
-	p := upload.Params{Dir: e.dir, Endpoint: "http://" + e.addr + "/", Token: src.get, HTTP: e.http,
+	p := upload.Params{Dir: e.dir, Endpoint: "http://" + e.addr + "/", Token: src.get, OnUnauthorized: src.invalidate, HTTP: e.http,
 		Interval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Logger: quiet()}
 	for _, o := range opts {
 		o(&p)

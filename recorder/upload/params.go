@@ -29,8 +29,14 @@ type Params struct {
 	Endpoint string
 	// Token returns a device token (cmd wires recorder/devauth). It is
 	// called before each request; after the archive answers 401 it is
-	// called again and must then return a fresh token. Required.
+	// called again (after OnUnauthorized) and must then return a fresh
+	// token. Required.
 	Token func(ctx context.Context) (string, error)
+	// OnUnauthorized, when set, is called when the archive answers 401
+	// (token expired or refused), before Token is asked again: cmd wires
+	// devauth.Client.Invalidate so that Token fetches a new one. It must
+	// not block.
+	OnUnauthorized func()
 	// HTTP sends the requests; http.DefaultClient when nil.
 	HTTP *http.Client
 	// QuotaBytes limits the spool's size: above it acknowledged segments
@@ -61,6 +67,9 @@ func (p *Params) normalize() error {
 		return fmt.Errorf("%w: Endpoint %q is not an http(s) URL", ErrInvalid, p.Endpoint)
 	}
 	p.Endpoint = strings.TrimSuffix(p.Endpoint, "/")
+	if p.OnUnauthorized == nil {
+		p.OnUnauthorized = func() {}
+	}
 	if p.HTTP == nil {
 		p.HTTP = http.DefaultClient
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,16 +236,16 @@ func TestExpiredTokenIsRenewedAtOnce(t *testing.T) {
 	u, src := e.uploader(t, func(p *upload.Params) {
 		p.Interval, p.MaxBackoff = time.Hour, time.Hour // only an immediate retry can finish
 	})
-	stale, err := src.get(context.Background())
+	_, err := src.get(context.Background()) // the source holds a token…
 	require.NoError(t, err)
-	src.stale = stale
-	e.tclock.Advance(11 * time.Minute) // the token's 10 minutes are over
+	e.tclock.Advance(11 * time.Minute) // …whose 10 minutes are over
 	run(t, u)
 	st := waitFor(t, u, "both acknowledged in the first pass", func(s upload.Status) bool { return s.AckedSeq == 2 })
 	require.Empty(t, st.LastError)
 	require.Empty(t, st.Alarm)
 	_, _, unauth := e.api.snapshot()
 	require.Equal(t, 1, unauth, "one 401 token_expired, then a fresh token")
+	require.EqualValues(t, 2, src.minted.Load(), "the expired token was dropped and a new one fetched")
 }
 
 func TestDivergedChainsUploadNothing(t *testing.T) {
@@ -307,9 +308,11 @@ func TestRefusedTokenRaisesAlarm(t *testing.T) {
 	noLeaks(t)
 	e := newEnv(t)
 	e.record(t, 1)
+	var dropped atomic.Int64
 	u, err := upload.New(upload.Params{Dir: e.dir, Endpoint: "http://" + e.addr, HTTP: e.http, Logger: quiet(),
 		Interval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
-		Token: func(context.Context) (string, error) { return "not-a-token", nil }})
+		Token:          func(context.Context) (string, error) { return "not-a-token", nil },
+		OnUnauthorized: func() { dropped.Add(1) }})
 	require.NoError(t, err)
 	run(t, u)
 	st := waitFor(t, u, "refused", func(s upload.Status) bool { return s.Alarm != "" })
@@ -317,6 +320,7 @@ func TestRefusedTokenRaisesAlarm(t *testing.T) {
 	require.NotEmpty(t, st.LastError)
 	_, _, unauth := e.api.snapshot()
 	require.GreaterOrEqual(t, unauth, 2, "asked for a token again once before giving up")
+	require.GreaterOrEqual(t, dropped.Load(), int64(2), "each refused token dropped")
 	seq, _ := e.head(t)
 	require.Zero(t, seq)
 }

@@ -48,7 +48,7 @@ func New(p Params) (*Uploader, error) {
 		return nil, fmt.Errorf("spool %s: %w", p.Dir, err)
 	}
 	log := p.Logger.With("component", "upload", "spool", p.Dir)
-	u := &Uploader{p: p, log: log, api: &client{base: p.Endpoint, http: p.HTTP, token: p.Token},
+	u := &Uploader{p: p, log: log, api: &client{base: p.Endpoint, http: p.HTTP, token: p.Token, unauthorized: p.OnUnauthorized},
 		spool: newSpool(p.Dir, log), statePath: filepath.Join(p.Dir, StateName),
 		notify: make(chan struct{}, 1), keys: map[int64]string{}}
 	st, err := loadState(u.statePath)

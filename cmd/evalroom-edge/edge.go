@@ -210,7 +210,7 @@ func (e *Edge) closeDevices() {
 func (e *Edge) build() error {
 	var err error
 	e.up, err = upload.New(upload.Params{
-		Dir: e.cfg.Spool, Endpoint: strings.TrimSuffix(e.cfg.Server, "/") + "/archive", Token: e.uploadToken,
+		Dir: e.cfg.Spool, Endpoint: strings.TrimSuffix(e.cfg.Server, "/") + "/archive", Token: e.uploadToken, OnUnauthorized: e.auth.Invalidate,
 		HTTP: e.http, QuotaBytes: int64(e.cfg.QuotaMB) << 20, Logger: e.log.With("component", "upload"),
 	})
 	if err != nil {

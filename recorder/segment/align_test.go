@@ -24,8 +24,8 @@ import (
 func TestAudioVideoAlignment(t *testing.T) {
 	for _, codec := range []fmp4.Codec{fmp4.H264, fmp4.VP8} {
 		t.Run(codec.String(), func(t *testing.T) {
-			start := time.Date(2025, 3, 14, 9, 26, 49, 950_000_000, time.UTC)
-			m := newMarkers(t, codec, start, 6*time.Second)
+			start := markersStart
+			m := sixSecondsOf(t, codec)
 			require.Equal(t, 312, m.preSkip, "libopus's pre-skip")
 			dir := t.TempDir()
 			clock := testenv.NewClock(start)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,31 @@ type markers struct {
 func fakeTime(t0 time.Time) (func() time.Time, func(context.Context, time.Duration) error) {
 	c := testenv.NewClock(t0)
 	return c.Now, func(_ context.Context, d time.Duration) error { c.Advance(d); return nil }
+}
+
+// markersStart is when the marker media of the tests begins: 50 ms
+// before a whole second, so that segments do not start on one.
+var markersStart = time.Date(2025, 3, 14, 9, 26, 49, 950_000_000, time.UTC)
+
+// sixSeconds caches 6 s of marker media per codec from markersStart,
+// which several tests record (encoding it is the slow part).
+var sixSeconds = struct {
+	sync.Mutex
+	m map[fmp4.Codec]markers
+}{m: map[fmp4.Codec]markers{}}
+
+// sixSecondsOf returns 6 s of marker media from markersStart. The frames'
+// data must not be changed.
+func sixSecondsOf(t *testing.T, codec fmp4.Codec) markers {
+	t.Helper()
+	sixSeconds.Lock()
+	defer sixSeconds.Unlock()
+	m, ok := sixSeconds.m[codec]
+	if !ok {
+		m = newMarkers(t, codec, markersStart, 6*time.Second)
+		sixSeconds.m[codec] = m
+	}
+	return m
 }
 
 // newMarkers captures d of synthetic media from start (320×180 at 15

@@ -64,14 +64,14 @@ func TestChromiumPlaysSegments(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	dir := t.TempDir()
-	start := time.Date(2025, 3, 14, 9, 26, 49, 950_000_000, time.UTC)
+	start := markersStart
 	type recorded struct {
 		info segment.SegmentInfo
 		m    markers
 	}
 	var segs []recorded
 	for _, codec := range []fmp4.Codec{fmp4.H264, fmp4.VP8} {
-		m := newMarkers(t, codec, start, 6*time.Second)
+		m := sixSecondsOf(t, codec)
 		clock := testenv.NewClock(start)
 		var log closedLog
 		w, err := segment.NewWriter(segment.Params{Dir: dir, Recorder: "cam-" + codec.String(), Tracks: m.tracks(),

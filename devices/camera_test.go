@@ -292,3 +292,35 @@ func TestReadAfterClose(t *testing.T) {
 	_, err = c.Read(context.Background())
 	require.ErrorIs(t, err, devices.ErrClosed)
 }
+
+func TestSyntheticSceneOnTheWorldsClockStampedOnTheRecorders(t *testing.T) {
+	// The room's world (the flash, the beep) runs on the fake clock; the
+	// recorder's clock reads 5 s more: the same instants, stamped 5 s on.
+	const skew = 5 * time.Second
+	o := fakeTime(t0)
+	world := o.Now
+	o.SceneNow, o.Now = world, func() time.Time { return world().Add(skew) }
+	c := openCamera(t, smallCamera(frame.H264), o)
+	frames := readN(t, c, 30)
+	period := time.Second / 15
+	for i, f := range frames {
+		require.Equal(t, t0.Add(skew).Add(time.Duration(i)*period), f.UTC, "frame %d", i)
+	}
+	luma := decodeLuma(t, writeVideo(t, frame.H264, 320, 180, frames), 320, 180)
+	whites := 0
+	for i, y := range luma {
+		scene := t0.Add(time.Duration(i) * period)
+		first := i > 0 && scene.Unix() != scene.Add(-period).Unix()
+		require.Equal(t, first, y > 200, "frame %d (scene %s, luma %.0f): white exactly on the world's whole seconds", i, scene.Format("05.000"), y)
+		if first {
+			whites++
+		}
+	}
+	require.Equal(t, 2, whites)
+	sceneStart := world().Truncate(time.Millisecond) // the synthetic microphone starts on a whole millisecond
+	m, err := devices.OpenMicrophone(devices.MicConfig{Name: "mic1", Device: devices.Synthetic}, o)
+	require.NoError(t, err)
+	defer m.Close()
+	pk := readN(t, m, 2)
+	require.Equal(t, sceneStart.Add(skew), pk[0].UTC, "the microphone's first packet, stamped on the recorder's clock")
+}

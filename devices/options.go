@@ -11,6 +11,11 @@ type Options struct {
 	// Now is the capture clock; the recorder passes its server-corrected
 	// clock. Default time.Now.
 	Now func() time.Time
+	// SceneNow is the clock the synthetic devices show (the white flash,
+	// the beep, the time drawn): the real world's time, which the
+	// recorder's clock measures. Frames are stamped on Now at the instant
+	// the scene shows. Default Now; real devices ignore it.
+	SceneNow func() time.Time
 	// Sleep waits d or until ctx ends; tests pass one that moves a fake
 	// clock. Default a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -25,6 +30,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SceneNow == nil {
+		o.SceneNow = o.Now
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleep

@@ -22,6 +22,10 @@ type AudioParams struct {
 	// Now and Sleep as in VideoParams.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Buffer is how far a reader may fall behind before samples are lost,
+	// like a sound card's ring buffer (default 500 ms): a reader that
+	// stalls for less gets the missed chunks at once, in order.
+	Buffer time.Duration
 }
 
 // Chunk is a run of mono 16-bit samples starting at At.
@@ -56,6 +60,9 @@ func NewAudio(p AudioParams) (*Audio, error) {
 	if p.Now == nil {
 		p.Now = time.Now
 	}
+	if p.Buffer <= 0 {
+		p.Buffer = 500 * time.Millisecond
+	}
 	if p.Sleep == nil {
 		p.Sleep = sleep
 	}
@@ -69,7 +76,8 @@ func NewAudio(p AudioParams) (*Audio, error) {
 
 // Read waits until the chunk after the previous one has been "captured"
 // and returns it. Chunks follow each other without gaps or overlaps in
-// sample time; after a stall longer than a chunk the next chunk restarts
+// sample time; a reader that fell behind by less than Buffer catches up
+// (the chunks come at once), after a longer stall the next chunk restarts
 // at the current time (the gap is visible in At). The samples are reused
 // two reads later.
 func (a *Audio) Read(ctx context.Context) (Chunk, error) {
@@ -83,7 +91,7 @@ func (a *Audio) Read(ctx context.Context) (Chunk, error) {
 		if err := a.p.Sleep(ctx, d); err != nil {
 			return Chunk{}, err
 		}
-	} else if -d > a.p.Chunk {
+	} else if -d > a.p.Buffer {
 		a.next = now.UTC().Truncate(time.Millisecond).Add(-a.p.Chunk)
 		end = a.next.Add(a.p.Chunk)
 	}

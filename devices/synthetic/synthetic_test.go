@@ -123,3 +123,30 @@ func rms(s []int16) float64 {
 	}
 	return math.Sqrt(sum / float64(len(s)))
 }
+
+func TestAudioCatchesUpAfterAShortStallAndRestartsAfterALongOne(t *testing.T) {
+	c := testenv.NewClock(time.Date(2026, 11, 22, 9, 30, 14, 970_000_000, time.UTC))
+	a, err := synthetic.NewAudio(synthetic.AudioParams{Now: c.Now, Sleep: func(ctx context.Context, d time.Duration) error {
+		c.Advance(d)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, _ := a.Read(ctx)
+	next := first.At.Add(20 * time.Millisecond)
+	c.Advance(300 * time.Millisecond) // the reader stalls, within the buffer
+	for i := 0; i < 15; i++ {
+		ch, _ := a.Read(ctx)
+		if !ch.At.Equal(next) {
+			t.Fatalf("chunk %d after a 300 ms stall starts %s, want %s (no samples lost)", i, ch.At, next)
+		}
+		next = next.Add(20 * time.Millisecond)
+	}
+	c.Advance(2 * time.Second) // longer than the buffer: samples are lost
+	ch, _ := a.Read(ctx)
+	if ch.At.Sub(next) < time.Second {
+		t.Fatalf("after a 2 s stall the chunk starts %s, want a restart near the clock (%s)", ch.At, c.Now())
+	}
+}

@@ -9,10 +9,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"time"
 )
 
 // maxAnswer bounds what is read of an answer body.
 const maxAnswer = 64 << 10
+
+// shortTimeout bounds the requests without a segment's bytes (GET /chain,
+// HEAD, POST of a manifest), so that a connection that hangs is given up;
+// a PUT's time grows with the segment and is bounded by the HTTP client.
+const shortTimeout = 30 * time.Second
 
 // client speaks the archive's upload API (recorder/archive.NewHandler).
 type client struct {
@@ -101,6 +107,8 @@ type chainHead struct {
 
 // chain asks where the archive's chain of this recorder stands.
 func (c *client) chain(ctx context.Context) (chainHead, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortTimeout)
+	defer cancel()
 	_, body, err := c.do(ctx, func(ctx context.Context) (*http.Request, error) {
 		return http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/chain", nil)
 	})
@@ -116,6 +124,8 @@ func (c *client) chain(ctx context.Context) (chainHead, error) {
 
 // has asks whether the archive holds the segment with store key key.
 func (c *client) has(ctx context.Context, key string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortTimeout)
+	defer cancel()
 	status, _, err := c.do(ctx, func(ctx context.Context) (*http.Request, error) {
 		return http.NewRequestWithContext(ctx, http.MethodHead, c.base+"/segments/"+key, nil)
 	})
@@ -168,6 +178,8 @@ type accepted struct {
 
 // post sends a manifest file's bytes, naming the segment's store key.
 func (c *client) post(ctx context.Context, key string, raw []byte) (accepted, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortTimeout)
+	defer cancel()
 	_, body, err := c.do(ctx, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost,
 			c.base+"/manifests?segment="+url.QueryEscape(key), bytes.NewReader(raw))

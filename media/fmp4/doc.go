@@ -79,7 +79,7 @@
 //     starts at the UTC start; players skip or cut what falls before
 //     zero. A decoder that
 //     starts at a file's first packet has no history for its first few
-//     milliseconds (Opus recommends 80 ms of pre-roll).
+//     milliseconds (RFC 7845 recommends 80 ms of pre-roll).
 //   - So for every track: capture UTC = UTC start + presentation time,
 //     the time ffprobe reports as pts_time and a browser's currentTime.
 //

@@ -253,8 +253,8 @@ func hasCodec(tracks []Track, c Codec) bool {
 
 // writeEdts appends an edit list for an Opus track with a pre-skip: one
 // edit (ISO/IEC 14496-12 8.6.6) whose media_time is the pre-skip in the
-// track's timescale, so that presentation time = decode time - pre-skip
-// ("Encapsulation of Opus in ISO Base Media File Format" 4.4). Its
+// track's timescale, so that presentation time = decode time - pre-skip,
+// as "Encapsulation of Opus in ISO Base Media File Format" asks. Its
 // segment_duration is 0, "to the end of the media", as fragmented files
 // whose duration is unknown while they grow write it (ffmpeg's mov muxer
 // does the same); it is never patched. Other tracks get no edit list:

@@ -176,7 +176,10 @@ func (e *Edge) startClock(ctx context.Context) error {
 // openDevices opens the configured cameras and microphone.
 func (e *Edge) openDevices() error {
 	specs, _ := e.cfg.CameraSpecs()
-	opts := devices.Options{Now: e.sync.Now, Logger: e.log}
+	// Synthetic devices show the machine's own clock, the world's time;
+	// frames are stamped on the corrected clock. (With the test hook the
+	// recorder's local clock is wrong while the world is not.)
+	opts := devices.Options{Now: e.sync.Now, SceneNow: time.Now, Logger: e.log}
 	for _, s := range specs {
 		c, err := devices.OpenCamera(devices.CameraConfig{Name: s.Name, Device: s.Device, Width: s.Width, Height: s.Height,
 			FPS: s.FPS, BitrateKbps: s.BitrateKbps, Codec: frame.Codec(s.Codec), Label: e.cfg.RecorderID + " " + s.Name}, opts)

@@ -142,7 +142,7 @@ func TestArchiveVerifyRefusesWhatItCannotCheck(t *testing.T) {
 	}{
 		{"no key anywhere", []string{empty}, "没有公钥"},
 		{"nothing to verify", []string{"-key", pub, empty}, "no manifests found"},
-		{"export file", []string{"-key", pub, file}, "导出文件的校验尚未支持"},
+		{"not an export", []string{"-key", pub, file}, "not an evidence export"},
 		{"no folder", []string{"-key", pub}, "give exactly one folder"},
 		{"two folders", []string{good, empty}, "give exactly one folder"},
 		{"bad key", []string{"-key", "AAAA", good}, "not a base64 Ed25519 public key"},

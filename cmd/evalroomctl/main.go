@@ -5,7 +5,8 @@
 //	evalroomctl migrate                     apply pending migrations
 //	evalroomctl user add -username U -role R [-venue V] [-name N]   (password on stdin)
 //	evalroomctl draw verify -file record.json | -id N
-//	evalroomctl archive verify [-key K | -keys F] <folder>
+//	evalroomctl archive verify [-key K | -keys F] <folder | export.zip>
+//	evalroomctl archive verify -session N   (central archive, through the configuration)
 //	evalroomctl recorder keygen -out DIR
 //	evalroomctl recorder register -room N -recorder ID -pub K
 //	evalroomctl config-doc                  print the configuration reference
@@ -35,7 +36,8 @@ commands:
   user add               create a user (password read from stdin)
   draw verify            replay a revealed draw and check it
   config-doc             print the configuration reference (Markdown)
-  archive verify         check a recorder folder's signatures, hashes and hash chain
+  archive verify         check a recorder folder, an evidence export (offline) or, with -session N,
+                         a session in the central archive: signatures, hashes and hash chains
   recorder keygen        write a recorder's Ed25519 key pair and print the public key
   recorder register      register a room's recorder and its public key
   loadtest               publish and watch synthetic media on a running server (WHIP/WHEP)
@@ -79,7 +81,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		}
 	case "archive":
 		if len(args) > 1 && args[1] == "verify" {
-			return cmdArchiveVerify(ctx, args[2:], stdout)
+			return cmdArchiveVerify(ctx, args[2:], stdout, environ)
 		}
 	case "recorder":
 		if len(args) > 1 && args[1] == "keygen" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/evalroom/evalroom/cmd/internal/config"
+	"github.com/evalroom/evalroom/cmd/internal/archivewire"
 	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/recorder/archive/evidence"
 	"github.com/evalroom/evalroom/room"
@@ -24,12 +23,12 @@ func (m *Main) startArchive(ctx context.Context) error {
 	if c.Dir == "" {
 		return fmt.Errorf("archive.dir: required")
 	}
-	store, err := archive.OpenStore(ctx, StoreConfig(c))
+	store, err := archive.OpenStore(ctx, archivewire.StoreConfig(c))
 	if err != nil {
 		return fmt.Errorf("archive store %s: %w", c.Store, err)
 	}
 	m.archive, err = archive.New(archive.Params{
-		DB: m.db, Store: store, Keys: recorderKeys{m.rooms}, Audit: m.audit,
+		DB: m.db, Store: store, Keys: archivewire.RecorderKeys{Rooms: m.rooms}, Audit: m.audit,
 		MaxSegmentBytes: int64(c.MaxSegmentMB) << 20, Logger: m.log.With("component", "archive"),
 	})
 	if err != nil {
@@ -40,31 +39,6 @@ func (m *Main) startArchive(ctx context.Context) error {
 		return fmt.Errorf("archive upload: %w", err)
 	}
 	return nil
-}
-
-// StoreConfig is the archive store named by the configuration: the
-// folder archive.dir, or the S3 bucket (archive.s3_*) with its spool in
-// archive.dir/tmp.
-func StoreConfig(c config.Archive) archive.StoreConfig {
-	return archive.StoreConfig{Kind: c.Store, Dir: c.Dir, S3: archive.S3Params{
-		Endpoint: c.S3Endpoint, Bucket: c.S3Bucket, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey,
-		UseSSL: c.S3UseSSL, Region: c.S3Region, Prefix: c.S3Prefix,
-	}}
-}
-
-// recorderKeys tells the archive each recorder's registered key and room.
-type recorderKeys struct{ rooms *room.Service }
-
-// RecorderKey returns the recorder's public key and room.
-func (k recorderKeys) RecorderKey(ctx context.Context, recorderID string) (ed25519.PublicKey, int64, error) {
-	r, err := k.rooms.RoomByRecorder(ctx, recorderID)
-	if errors.Is(err, room.ErrNotFound) {
-		return nil, 0, fmt.Errorf("%w: %s", archive.ErrUnknownRecorder, recorderID)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	return ed25519.PublicKey(r.RecorderKey), r.ID, nil
 }
 
 // archiveIndex is the archive seen as room's index for scoring records'
@@ -100,28 +74,6 @@ type sessionEvidence struct {
 
 var _ web.Evidence = sessionEvidence{}
 
-// SessionSelection is what a session's evidence covers: its rooms, from
-// its planned start to its planned end, or to its actual end when later
-// (now while it has not ended). The archive adds every segment the
-// recorders tagged with the session, whatever its time.
-func SessionSelection(s room.Session, now time.Time) archive.Selection {
-	sel := archive.Selection{Session: s.ID, From: s.StartsAt.UTC(), To: s.EndsAt.UTC()}
-	for _, r := range s.Rooms {
-		sel.Rooms = append(sel.Rooms, r.ID)
-	}
-	end := now.UTC()
-	if s.Phase.Final() {
-		end = s.PhaseChangedAt.UTC()
-	}
-	if end.After(sel.To) {
-		sel.To = end
-	}
-	if !sel.From.Before(sel.To) {
-		sel.To = sel.From.Add(time.Second)
-	}
-	return sel
-}
-
 // ExportSession prepares the session's export with scores.json (every
 // scoring record, corrections included) and session.json.
 func (e sessionEvidence) ExportSession(ctx context.Context, actor string, id int64) (web.EvidenceExport, error) {
@@ -144,7 +96,7 @@ func (e sessionEvidence) ExportSession(ctx context.Context, actor string, id int
 	if err != nil {
 		return nil, fmt.Errorf("session %d: %w", id, err)
 	}
-	x, err := e.archive.PrepareExport(ctx, archive.ExportRequest{Actor: actor, Selection: SessionSelection(sess, e.now()),
+	x, err := e.archive.PrepareExport(ctx, archive.ExportRequest{Actor: actor, Selection: archivewire.SessionSelection(sess, e.now()),
 		SessionRef: sess.Ref, Files: []evidence.File{
 			{Name: evidence.ScoresName, Data: append(scoresJSON, '\n')},
 			{Name: "session.json", Data: append(sessionJSON, '\n')},
@@ -161,7 +113,7 @@ func (e sessionEvidence) VerifySession(ctx context.Context, actor string, id int
 	if err != nil {
 		return archive.VerifyReport{}, err
 	}
-	rep, err := e.archive.VerifySession(ctx, actor, SessionSelection(sess, e.now()))
+	rep, err := e.archive.VerifySession(ctx, actor, archivewire.SessionSelection(sess, e.now()))
 	if err != nil {
 		return archive.VerifyReport{}, roomError(err)
 	}

@@ -25,9 +25,49 @@
 // Handler serves the recorders' upload API (PUT and HEAD /segments/{hash},
 // POST /manifests, GET /chain) with device tokens; web mounts it.
 //
+// # Stores
+//
+// FS keeps objects in a folder (<dir>/<k[0:2]>/<k[2:4]>/<k>, written to a
+// temporary file, synced and renamed). S3 keeps them in an S3-compatible
+// bucket (minio-go) under the same layout: an upload is spooled to a
+// local file while it is hashed, refused when the hash or size is wrong,
+// and only then sent in one PUT with its Content-MD5 and
+// "If-None-Match: *"; reads are HTTP range requests. OpenStore opens the
+// one a StoreConfig names.
+//
+// # Verification
+//
+// Acceptance checks a segment once. VerifySession checks a session's
+// evidence again, whenever asked (the API, `evalroomctl archive verify
+// -session`): for every segment of the session's rooms over its span and
+// every segment of the same chains between them, it reads the stored
+// bytes back and hashes them, verifies the manifest's signature with the
+// recorder's registered key, checks the chain links (seq contiguous,
+// prev_hash the previous manifest's hash, the first one linking to the
+// indexed manifest before it) and that the index row says what its
+// signed manifest says. Each segment's verified_at, state ("verified" or
+// "broken") and verify_detail record the outcome (accepted_at keeps the
+// acceptance time), and "archive.verify" enters the audit log with the
+// summary and the first broken link. The checks of a chain slice are
+// evidence.CheckSlice, the same code the offline verifier runs.
+//
+// # Evidence export
+//
+// PrepareExport gathers a session's evidence: each recorder's chain slice
+// over the selection (a manifest of another session in between is kept
+// chain-only, without its bytes), the recorders' registered keys, the
+// records the caller hands in as files (scores.json, session.json) and
+// the audit entries about the session, its rooms and the slices'
+// segments; it appends "archive.export" before anything is written, so
+// the export's own audit.jsonl shows who exported it. Export.Write
+// streams the ZIP file (see package evidence for its layout, why ZIP,
+// and the offline verifier).
+//
 // # What this package must not do
 //
 // It does not import room or web: the recorder registry comes in through
-// RecorderKeys, and cmd adapts Locate to room.ArchiveIndex. It never
-// deletes or rewrites a stored segment or an index row.
+// RecorderKeys, the session's rooms and span through Selection, its
+// records as files; cmd adapts Locate to room.ArchiveIndex. It never
+// deletes or rewrites a stored segment, and of an index row it updates
+// only the verification state (verified_at, state, verify_detail).
 package archive

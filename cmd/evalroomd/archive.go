@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/cmd/internal/archivewire"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/recorder/archive/evidence"
 	"github.com/evalroom/evalroom/room"
@@ -120,19 +121,44 @@ func (e sessionEvidence) VerifySession(ctx context.Context, actor string, id int
 	return rep, nil
 }
 
+// archiveErrors map the archive's errors to the room sentinels web
+// knows, with a Chinese message for when the error carries none.
+var archiveErrors = []struct {
+	archive, room error
+	message       string
+}{
+	{archive.ErrNotFound, room.ErrNotFound, "该评标没有已上传的录像"},
+	{archive.ErrMissingSegment, room.ErrConflict, "存储中缺少录像片段，无法导出；请先执行校验"},
+	{archive.ErrUnknownRecorder, room.ErrConflict, "录像设备已不再登记，无法取得其公钥"},
+	{archive.ErrInvalid, room.ErrInvalid, "该评标的录像范围无效"},
+}
+
 // roomError maps the archive's errors to the room sentinels web knows,
-// keeping the Chinese detail.
+// keeping the Chinese detail (English detail stays in the log).
 func roomError(err error) error {
-	switch {
-	case errors.Is(err, archive.ErrNotFound):
-		return fmt.Errorf("%w: %v", room.ErrNotFound, err)
-	case errors.Is(err, archive.ErrMissingSegment):
-		return fmt.Errorf("%w: %v", room.ErrConflict, err)
-	case errors.Is(err, archive.ErrInvalid):
-		return fmt.Errorf("%w: %v", room.ErrInvalid, err)
+	for _, m := range archiveErrors {
+		if errors.Is(err, m.archive) {
+			msg := errtext.After(err, m.archive)
+			if msg == "" {
+				msg = m.message
+			}
+			return &mappedError{room: m.room, msg: msg, cause: err}
+		}
 	}
 	return err
 }
+
+// mappedError is an archive error shown as a room one: its text is the
+// room sentinel's and the Chinese message; it unwraps to both the room
+// sentinel and the archive's error.
+type mappedError struct {
+	room  error
+	msg   string
+	cause error
+}
+
+func (e *mappedError) Error() string   { return e.room.Error() + ": " + e.msg }
+func (e *mappedError) Unwrap() []error { return []error{e.room, e.cause} }
 
 // exportFile is a prepared export as web streams it.
 type exportFile struct{ x *archive.Export }

@@ -182,6 +182,12 @@ func TestEvidenceExportAndVerify(t *testing.T) {
 	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
 	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "evaluating"}, nil))
 
+	var apiErr struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	require.Equal(t, http.StatusNotFound, archivist.do("GET", path+"/archive/export", nil, &apiErr), "nothing uploaded yet")
+	require.Equal(t, "该评标在所选时间内没有已上传的录像", apiErr.Error.Message)
+
 	start := time.Now().Add(-30 * time.Second).UTC()
 	var hashes []string
 	for _, r := range sess.Rooms {

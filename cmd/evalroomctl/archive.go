@@ -80,6 +80,9 @@ func cmdArchiveVerify(ctx context.Context, args []string, stdout io.Writer, envi
 // without =value).
 func hasFlag(args []string, name string) bool {
 	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
 		a = strings.TrimLeft(a, "-")
 		if a == name || strings.HasPrefix(a, name+"=") {
 			return true

@@ -18,7 +18,7 @@ func cmdKeygen(stdout io.Writer) error {
 }
 
 func cmdConfigDoc(stdout io.Writer) error {
-	_, err := fmt.Fprint(stdout, config.Reference())
+	_, err := fmt.Fprintf(stdout, "evalroomd:\n\n%s\nevalroom-edge:\n\n%s", config.Reference(), config.EdgeReference())
 	return err
 }
 

@@ -62,6 +62,8 @@ func TestReadmeReferenceIsCurrent(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.Contains(string(readme), config.Reference()),
 		"README.md configuration reference is stale: run `make config-doc` and paste its output")
+	require.True(t, strings.Contains(string(readme), config.EdgeReference()),
+		"README.md evalroom-edge configuration reference is stale: run `make config-doc` and paste its output")
 }
 
 func TestSecretsAreNotPrinted(t *testing.T) {

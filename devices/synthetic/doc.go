@@ -3,7 +3,10 @@
 //
 // The video source draws each frame's capture time in UTC
 // (2026-11-22 09:30:15.433) on a dark background, and the first frame at
-// or after each whole UTC second is entirely white. The audio source is
+// or after each whole UTC second is entirely white. Every other frame also
+// carries its capture instant as a timecode strip along its bottom edge
+// (see ReadTimecode), which survives coding, so a test can read each
+// decoded frame's capture time to the millisecond. The audio source is
 // silent except for a 1 kHz tone of 50 ms starting exactly at each whole
 // UTC second; its samples are computed from absolute time, so a beep
 // starts on the second whatever the chunking.

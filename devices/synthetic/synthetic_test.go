@@ -150,3 +150,37 @@ func TestAudioCatchesUpAfterAShortStallAndRestartsAfterALongOne(t *testing.T) {
 		t.Fatalf("after a 2 s stall the chunk starts %s, want a restart near the clock (%s)", ch.At, c.Now())
 	}
 }
+
+func TestTimecodeReadsBackEveryFrame(t *testing.T) {
+	now, sleep := fakeTime(time.Date(2026, 11, 22, 9, 30, 14, 700_000_000, time.UTC))
+	for _, size := range [][2]int{{320, 180}, {1280, 720}} {
+		v, err := synthetic.NewVideo(synthetic.VideoParams{Width: size[0], Height: size[1], FPS: 30, Now: now, Sleep: sleep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := 0
+		for i := 0; i < 40; i++ {
+			f, err := v.Read(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms, ok := synthetic.ReadTimecode(f.Image.Y, f.Image.YStride, size[0], size[1])
+			if f.White {
+				if ok {
+					t.Fatalf("white frame at %s carries a timecode", f.At)
+				}
+				continue
+			}
+			if !ok {
+				t.Fatalf("%v frame at %s: no timecode", size, f.At)
+			}
+			if got := synthetic.TimecodeNear(ms, f.At.Add(20*24*time.Hour)); !got.Equal(f.At.Truncate(time.Millisecond)) {
+				t.Fatalf("timecode %s, frame at %s", got, f.At)
+			}
+			read++
+		}
+		if read < 38 {
+			t.Fatalf("%d timecodes read", read)
+		}
+	}
+}

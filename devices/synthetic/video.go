@@ -117,6 +117,7 @@ func paint(img *image.YCbCr, at time.Time, white bool, label string) {
 	if label != "" {
 		drawText(img, label, 2*scale, img.Bounds().Dy()/3+10*scale, scale, 180)
 	}
+	paintTimecode(img.Y, img.YStride, w, img.Bounds().Dy(), at)
 }
 
 func fill(b []byte, v byte) {

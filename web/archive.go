@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/web/auth"
@@ -23,6 +24,19 @@ type Evidence interface {
 	// VerifySession checks the session's archived segments again,
 	// records each one's outcome and audits the summary.
 	VerifySession(ctx context.Context, actor string, sessionID int64) (archive.VerifyReport, error)
+	// OpenSegment opens an archived segment (by its content hash) for
+	// actor to play, and audits the view; byteRange is the request's
+	// Range header, recorded with it.
+	OpenSegment(ctx context.Context, actor, hash, byteRange string) (SegmentFile, error)
+}
+
+// SegmentFile is an archived segment opened for playback.
+type SegmentFile struct {
+	// Content is the segment's bytes; the handler closes it.
+	Content io.ReadSeekCloser
+	// Name is the segment's file name; Start its first instant (UTC).
+	Name  string
+	Start time.Time
 }
 
 // EvidenceExport is a prepared evidence export (a ZIP file).
@@ -35,6 +49,29 @@ type EvidenceExport interface {
 
 // archiveKeepers may export and verify a session's evidence.
 var archiveKeepers = []auth.Role{auth.RoleAdmin, auth.RoleArchivist}
+
+// archiveViewers may play archived segments.
+var archiveViewers = []auth.Role{auth.RoleAdmin, auth.RoleArchivist, auth.RoleSupervisor}
+
+// playSegment serves an archived segment for playback with HTTP range
+// requests (players fetch what they show); each request is audited as
+// archive.view with its range.
+func (s *Server) playSegment(c *gin.Context) {
+	if s.p.Evidence == nil {
+		s.writeError(c, errNoEvidence)
+		return
+	}
+	f, err := s.p.Evidence.OpenSegment(c.Request.Context(), me(c).Actor(), c.Param("hash"), c.GetHeader("Range"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	defer f.Content.Close()
+	c.Header("Content-Type", "video/mp4")
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	http.ServeContent(c.Writer, c.Request, f.Name, f.Start, f.Content)
+}
 
 var errNoEvidence = &requestError{status: http.StatusServiceUnavailable, code: "unavailable", message: "录像证据服务未启用"}
 

@@ -61,6 +61,10 @@ func (f *fakeEvidence) VerifySession(_ context.Context, actor string, id int64) 
 	return archive.VerifyReport{Session: 5, Segments: 2, Verified: 2, OK: true}, nil
 }
 
+func (f *fakeEvidence) OpenSegment(context.Context, string, string, string) (web.SegmentFile, error) {
+	return web.SegmentFile{}, room.ErrNotFound
+}
+
 func TestEvidenceRoutesForAdminsAndArchivistsOnly(t *testing.T) {
 	ev := &fakeEvidence{}
 	e := buildEnv(t, false, func(_ *env, p *web.Params) { p.Evidence = ev })

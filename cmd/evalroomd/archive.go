@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/evalroom/evalroom/cmd/internal/archivewire"
+	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/recorder/archive/evidence"
@@ -70,6 +72,7 @@ func (x archiveIndex) Locate(ctx context.Context, roomID int64, at time.Time) (r
 type sessionEvidence struct {
 	rooms   *room.Service
 	archive *archive.Service
+	audit   *audit.Log
 	now     func() time.Time
 }
 
@@ -121,6 +124,21 @@ func (e sessionEvidence) VerifySession(ctx context.Context, actor string, id int
 	return rep, nil
 }
 
+// OpenSegment opens an indexed segment for playback and audits the view
+// (archive.view, with the requested byte range).
+func (e sessionEvidence) OpenSegment(ctx context.Context, actor, hash, byteRange string) (web.SegmentFile, error) {
+	obj, seg, err := e.archive.Open(ctx, hash)
+	if err != nil {
+		return web.SegmentFile{}, roomError(err)
+	}
+	if _, err := e.audit.AppendNow(ctx, audit.Record{Actor: actor, Action: "archive.view", Object: "room:" + strconv.FormatInt(seg.Room, 10),
+		Detail: map[string]any{"segment": hash, "recorder_id": seg.Recorder, "session_id": seg.Session, "range": byteRange}}); err != nil {
+		obj.Close()
+		return web.SegmentFile{}, fmt.Errorf("audit archive.view: %w", err)
+	}
+	return web.SegmentFile{Content: obj, Name: seg.Name, Start: seg.Start}, nil
+}
+
 // archiveErrors map the archive's errors to the room sentinels web
 // knows, with a Chinese message for when the error carries none.
 var archiveErrors = []struct {
@@ -128,6 +146,7 @@ var archiveErrors = []struct {
 	message       string
 }{
 	{archive.ErrNotFound, room.ErrNotFound, "该评标没有已上传的录像"},
+	{archive.ErrBadKey, room.ErrInvalid, "录像片段标识应为 64 位十六进制 SHA-256"},
 	{archive.ErrMissingSegment, room.ErrConflict, "存储中缺少录像片段，无法导出；请先执行校验"},
 	{archive.ErrUnknownRecorder, room.ErrConflict, "录像设备已不再登记，无法取得其公钥"},
 	{archive.ErrInvalid, room.ErrInvalid, "该评标的录像范围无效"},

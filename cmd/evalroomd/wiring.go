@@ -66,7 +66,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(),
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},
-		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, now: time.Now},
+		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, audit: m.audit, now: time.Now},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),
 		Checks: map[string]web.Pinger{
 			"postgres": web.PingerFunc(m.db.Ping),

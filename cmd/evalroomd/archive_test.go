@@ -41,12 +41,7 @@ func TestArchiveUploadAndScorePlayback(t *testing.T) {
 	defer m.Close(ctx)
 	base := "http://" + m.Addr
 	admin, staff, expert, sup := login(t, base, "admin"), login(t, base, "staff-nj"), login(t, base, "expert-demo"), login(t, base, "supervisor")
-	sess := demoSession(t, staff)
-	path := "/api/sessions/" + itoa(sess.ID)
-	sheet := room.ScoreSheet{Bidders: []room.Bidder{{Code: "B1", Name: "投标人甲"}}, Criteria: []room.Criterion{{Code: "C1", Name: "技术方案", Min: 0, Max: 30}}}
-	require.Equal(t, http.StatusOK, admin.do("PUT", path+"/scoresheet", sheet, nil))
-	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
-	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "evaluating"}, nil))
+	sess, path := startEvaluating(t, admin, staff)
 
 	// The Nanjing recorder's token and one signed segment covering now.
 	keys, err := seal.ParseKey(cfg.Secrets.MasterKey)
@@ -175,12 +170,7 @@ func TestEvidenceExportAndVerify(t *testing.T) {
 	defer m.Close(ctx)
 	base := "http://" + m.Addr
 	admin, staff, expert, archivist := login(t, base, "admin"), login(t, base, "staff-nj"), login(t, base, "expert-demo"), login(t, base, "archivist")
-	sess := demoSession(t, staff)
-	path := "/api/sessions/" + itoa(sess.ID)
-	sheet := room.ScoreSheet{Bidders: []room.Bidder{{Code: "B1", Name: "投标人甲"}}, Criteria: []room.Criterion{{Code: "C1", Name: "技术方案", Min: 0, Max: 30}}}
-	require.Equal(t, http.StatusOK, admin.do("PUT", path+"/scoresheet", sheet, nil))
-	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
-	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "evaluating"}, nil))
+	sess, path := startEvaluating(t, admin, staff)
 
 	var apiErr struct {
 		Error struct{ Code, Message string } `json:"error"`

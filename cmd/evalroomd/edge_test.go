@@ -57,12 +57,7 @@ func TestEdgeRecordersThroughFaults(t *testing.T) {
 	base := "http://" + m.Addr
 
 	admin, staff, expert, sup := login(t, base, "admin"), login(t, base, "staff-nj"), login(t, base, "expert-demo"), login(t, base, "supervisor")
-	sess := demoSession(t, staff)
-	path := "/api/sessions/" + itoa(sess.ID)
-	sheet := room.ScoreSheet{Bidders: []room.Bidder{{Code: "B1", Name: "投标人甲"}}, Criteria: []room.Criterion{{Code: "C1", Name: "技术方案", Min: 0, Max: 30}}}
-	require.Equal(t, http.StatusOK, admin.do("PUT", path+"/scoresheet", sheet, nil))
-	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
-	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "evaluating"}, nil))
+	_, path := startEvaluating(t, admin, staff)
 
 	nj := newEdge(t, base, cfg.Secrets.MasterKey, room.DemoMainRecorder)
 	hf := newEdge(t, base, cfg.Secrets.MasterKey, room.DemoRemoteRecorder, "EVALROOM_TEST_CLOCK_SKEW=4s")

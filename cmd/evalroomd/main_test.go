@@ -215,6 +215,20 @@ func demoSession(t *testing.T, c *client) room.Session {
 	return sessions.Items[0]
 }
 
+// startEvaluating gives the demo session a score sheet (one bidder, one
+// criterion 0–30) and takes it through sign-in to evaluating; it returns
+// the session and its API path.
+func startEvaluating(t *testing.T, admin, staff *client) (room.Session, string) {
+	t.Helper()
+	sess := demoSession(t, staff)
+	path := "/api/sessions/" + itoa(sess.ID)
+	sheet := room.ScoreSheet{Bidders: []room.Bidder{{Code: "B1", Name: "投标人甲"}}, Criteria: []room.Criterion{{Code: "C1", Name: "技术方案", Min: 0, Max: 30}}}
+	require.Equal(t, http.StatusOK, admin.do("PUT", path+"/scoresheet", sheet, nil))
+	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "signin"}, nil))
+	require.Equal(t, http.StatusOK, staff.do("POST", path+"/phase", map[string]string{"phase": "evaluating"}, nil))
+	return sess, path
+}
+
 // deviceToken asks base for a device token as the demo recorder, signing
 // with its key derived from masterKey; it returns the status and token.
 func deviceToken(t *testing.T, base, masterKey, recorder string) (int, string) {

@@ -143,10 +143,17 @@ func (w *Writer) writeFrame(trackID uint32, f Frame) error {
 }
 
 // drain processes the frames that have waited long enough, or all.
-func (w *Writer) drain(all bool) error {
+func (w *Writer) drain(all bool) error { return w.drainBefore(time.Time{}, all) }
+
+// drainBefore processes the waiting frames as drain does, but, when before
+// is set, none at or after it.
+func (w *Writer) drainBefore(before time.Time, all bool) error {
 	var errs []error
 	for len(w.reorder) > 0 {
 		in := w.reorder[0]
+		if !before.IsZero() && !in.utc.Before(before) {
+			break
+		}
 		if !all && w.p.Reorder > 0 && w.newest.Sub(in.utc) < w.p.Reorder {
 			break
 		}
@@ -262,9 +269,11 @@ func (w *Writer) layout(key []byte) []fmp4.Track {
 }
 
 // MarkGap records that media is missing from from to to, for a reason.
-// It writes the frames waiting in the reorder window, closes the open
-// segment and lists the gap in its SegmentInfo (or the next segment's if
-// none is open). The next segment starts with the next video keyframe.
+// It writes the frames waiting in the reorder window from before to,
+// closes the open segment and lists the gap in its SegmentInfo (or the
+// next segment's if none is open). Frames from to on (another track's,
+// already waiting) stay for the next segment, which starts with the next
+// video keyframe, so the frame that ends the gap is never late.
 func (w *Writer) MarkGap(from, to time.Time, reason string) error {
 	w.mu.Lock()
 	err := w.markGap(Gap{From: from.UTC(), To: to.UTC(), Reason: reason})
@@ -278,7 +287,7 @@ func (w *Writer) markGap(g Gap) error {
 	if w.closed {
 		return ErrClosed
 	}
-	err := w.drain(true)
+	err := w.drainBefore(g.To, true)
 	if w.cur == nil {
 		w.gaps = append(w.gaps, g)
 		return err

@@ -205,3 +205,40 @@ func TestFileName(t *testing.T) {
 		require.False(t, ok, bad)
 	}
 }
+
+// TestGapOfOneTrackKeepsTheOthers: the camera is lost for a second while
+// the microphone goes on; when the camera's keyframe that ends the gap
+// comes, audio from just after it is already waiting. MarkGap must not
+// write that audio first, or the keyframe would be late and a second of
+// video lost.
+func TestGapOfOneTrackKeepsTheOthers(t *testing.T) {
+	m := newMedia(t, 4)
+	clock := testenv.NewClock(t0)
+	var log closedLog
+	w, err := segment.NewWriter(segment.Params{Dir: t.TempDir(), Recorder: "cam1", Tracks: tracks(m), Now: clock.Now, OnClosed: log.add})
+	require.NoError(t, err)
+	var before, after []event
+	for _, ev := range m.events(t0, 0, 4*time.Second) {
+		at := ev.frame.UTC.Sub(t0)
+		switch {
+		case ev.track == 1 && at >= 2*time.Second && at < 3*time.Second:
+			// the camera is lost
+		case ev.track == 1 && at < 2*time.Second, ev.track == 2 && at < 3200*time.Millisecond:
+			before = append(before, ev)
+		default:
+			after = append(after, ev)
+		}
+	}
+	feed(t, w, clock, before) // video to 2 s, audio on to 3.2 s
+	gapFrom, gapTo := t0.Add(2*time.Second), t0.Add(3*time.Second)
+	require.NoError(t, w.MarkGap(gapFrom, gapTo, "device lost: cam1"))
+	feed(t, w, clock, after) // the keyframe at 3 s, then the rest
+	require.NoError(t, w.Close())
+	infos := log.all()
+	require.Len(t, infos, 2)
+	require.Equal(t, gapTo, infos[1].UTCStart, "the segment after the gap starts with the keyframe that ended it")
+	require.Equal(t, fps, infos[1].Frames)
+	for _, info := range infos {
+		require.NoError(t, fmp4test.Decode(info.Path))
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/evalroom/evalroom/devices/synthetic"
 )
 
 // Options are what a camera or microphone takes from its owner.
@@ -35,7 +37,7 @@ func (o Options) withDefaults() Options {
 		o.SceneNow = o.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = synthetic.Sleep
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -44,16 +46,4 @@ func (o Options) withDefaults() Options {
 		o.Retry = 2 * time.Second
 	}
 	return o
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

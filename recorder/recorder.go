@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/evalroom/evalroom/media/fmp4"
 	"github.com/evalroom/evalroom/media/frame"
@@ -152,6 +151,3 @@ func (r *Recorder) Head() int64 {
 	seq, _ := r.chain.Head()
 	return seq
 }
-
-// now returns the corrected clock.
-func (r *Recorder) now() time.Time { return r.p.Clock.Now() }

@@ -64,12 +64,12 @@ func (r *Recorder) recoverSpool() error {
 			errs = append(errs, err)
 		}
 	}
+	ends, err := r.archiveEnds()
+	if err != nil {
+		errs = append(errs, err)
+	}
 	for _, c := range r.cams {
-		end, err := r.archiveEnd(c.cam.Name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+		end := ends[r.p.writerName(c.cam.Name)]
 		c.lastEnd, c.restarted = end, !end.IsZero()
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -104,35 +104,43 @@ func (r *Recorder) tracksOfWriter(writer string) []manifest.Track {
 	return []manifest.Track{{Kind: "video", Name: name, Codec: "h264"}}
 }
 
-// archiveEnd is the end of the newest sealed segment of a camera, zero
-// when it has none.
-func (r *Recorder) archiveEnd(camera string) (time.Time, error) {
-	writer := r.p.writerName(camera)
+// archiveEnds returns, per segment writer name, the end of its newest
+// sealed segment (one pass over the spool, then one manifest read per
+// writer).
+func (r *Recorder) archiveEnds() (map[string]time.Time, error) {
 	entries, err := os.ReadDir(r.p.Dir)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("recorder: read spool: %w", err)
+		return nil, fmt.Errorf("recorder: read spool: %w", err)
 	}
-	best, bestSeq := "", -1
+	type newest struct {
+		name string
+		seq  int
+	}
+	latest := map[string]newest{}
 	for _, e := range entries {
 		base, ok := strings.CutSuffix(e.Name(), ".manifest.json")
 		if !ok {
 			continue
 		}
 		w, _, seq, ok := segment.ParseFileName(base + segment.Ext)
-		if ok && w == writer && seq > bestSeq {
-			best, bestSeq = e.Name(), seq
+		if ok && r.ownWriter(w) && (latest[w].name == "" || seq > latest[w].seq) {
+			latest[w] = newest{e.Name(), seq}
 		}
 	}
-	if best == "" {
-		return time.Time{}, nil
+	ends := map[string]time.Time{}
+	var errs []error
+	for w, n := range latest {
+		data, err := os.ReadFile(filepath.Join(r.p.Dir, n.name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recorder: read %s: %w", n.name, err))
+			continue
+		}
+		m, err := manifest.Parse(data)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recorder: %s: %w", n.name, err))
+			continue
+		}
+		ends[w] = m.End
 	}
-	data, err := os.ReadFile(filepath.Join(r.p.Dir, best))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("recorder: read %s: %w", best, err)
-	}
-	m, err := manifest.Parse(data)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("recorder: %s: %w", best, err)
-	}
-	return m.End, nil
+	return ends, errors.Join(errs...)
 }

@@ -86,15 +86,6 @@ func (e *Edge) listenHealth() error {
 	return nil
 }
 
-// HealthAddr is the address the health endpoints listen on (after Run
-// has bound it).
-func (e *Edge) HealthAddr() string {
-	if e.healthLn == nil {
-		return ""
-	}
-	return e.healthLn.Addr().String()
-}
-
 // serveHealth serves /healthz (the process is up), /readyz (recording,
 // devices open, backlog under its limit) and /status until ctx ends.
 func (e *Edge) serveHealth(ctx context.Context) error {

@@ -64,7 +64,7 @@ func NewAudio(p AudioParams) (*Audio, error) {
 		p.Buffer = 500 * time.Millisecond
 	}
 	if p.Sleep == nil {
-		p.Sleep = sleep
+		p.Sleep = Sleep
 	}
 	n := int(int64(p.SampleRate) * int64(p.Chunk) / int64(time.Second))
 	a := &Audio{p: p, n: n}

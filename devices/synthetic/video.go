@@ -59,7 +59,7 @@ func NewVideo(p VideoParams) (*Video, error) {
 		p.Now = time.Now
 	}
 	if p.Sleep == nil {
-		p.Sleep = sleep
+		p.Sleep = Sleep
 	}
 	v := &Video{p: p, period: time.Second / time.Duration(p.FPS), lastSec: -1}
 	for i := range v.imgs {
@@ -126,8 +126,9 @@ func fill(b []byte, v byte) {
 	}
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, returning ctx's error then; it is the
+// default Sleep of the synthetic devices (and of package devices).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

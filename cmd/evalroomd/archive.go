@@ -128,6 +128,9 @@ func (e sessionEvidence) VerifySession(ctx context.Context, actor string, id int
 // (archive.view, with the requested byte range).
 func (e sessionEvidence) OpenSegment(ctx context.Context, actor, hash, byteRange string) (web.SegmentFile, error) {
 	obj, seg, err := e.archive.Open(ctx, hash)
+	if errors.Is(err, archive.ErrNotFound) {
+		return web.SegmentFile{}, fmt.Errorf("%w: 档案中没有该录像片段", room.ErrNotFound)
+	}
 	if err != nil {
 		return web.SegmentFile{}, roomError(err)
 	}

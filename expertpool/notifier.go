@@ -44,6 +44,9 @@ type NotifierParams struct {
 	// is the allowed clock difference (0: 5 min).
 	CallbackSecret    string
 	CallbackTolerance time.Duration
+	// Progress hears of delivery changes the audit log does not record
+	// (progress.go); nil means nobody.
+	Progress ProgressSink
 	// Now is the pipeline's clock; nil means the Service's.
 	Now func() time.Time
 	// Logger; nil means the Service's.
@@ -75,7 +78,7 @@ func (s *Service) StartNotifier(ctx context.Context, p NotifierParams) (*Notifie
 		p.Logger = s.log
 	}
 	keys := notify.KeysFor(p.Prefix)
-	store := &outboxStore{s: s, now: p.Now, linkBase: p.LinkBaseURL}
+	store := &outboxStore{s: s, now: p.Now, linkBase: p.LinkBaseURL, progress: p.Progress}
 	relay, err := notify.NewRelay(notify.RelayParams{Redis: p.Redis, Keys: keys, Source: store,
 		Interval: p.PollInterval, RedeliverAfter: p.RedeliverAfter, Logger: p.Logger})
 	if err != nil {

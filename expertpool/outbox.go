@@ -46,6 +46,7 @@ type outboxStore struct {
 	s        *Service
 	now      func() time.Time
 	linkBase string
+	progress ProgressSink
 }
 
 var (
@@ -136,6 +137,7 @@ func (o *outboxStore) Claim(ctx context.Context, id string, lease time.Duration)
 			last_error = 'skipped: member no longer waiting for an answer' WHERE id = $1`, oid, now); err != nil {
 			return notify.Message{}, attempts, fmt.Errorf("skip outbox %d: %w", oid, err)
 		}
+		o.s.progressed(ctx, o.progress, oid)
 		return notify.Message{}, attempts, notify.ErrDone
 	}
 	mobile, err := o.s.memberMobile(ctx, o.s.db, v)
@@ -169,6 +171,7 @@ func (o *outboxStore) Delivered(ctx context.Context, id string) error {
 		WHERE id = $1 AND delivered_at IS NULL`, oid, o.now().UTC()); err != nil {
 		return fmt.Errorf("outbox %d delivered: %w", oid, err)
 	}
+	o.s.progressed(ctx, o.progress, oid)
 	return nil
 }
 
@@ -179,13 +182,14 @@ func (o *outboxStore) Failed(ctx context.Context, id string, attempt int, cause 
 		WHERE id = $1 AND delivered_at IS NULL AND NOT dead`, oid, attempt, safeError(cause), retryAt.UTC()); err != nil {
 		return fmt.Errorf("outbox %d failed: %w", oid, err)
 	}
+	o.s.progressed(ctx, o.progress, oid)
 	return nil
 }
 
 // Dead marks the row dead, for staff to see in DeadLetters, and audits it.
 func (o *outboxStore) Dead(ctx context.Context, id string, attempt int, cause error) error {
 	oid, _ := parseMessageID(id)
-	return o.s.answerTx(ctx, func(tx pgx.Tx) error {
+	err := o.s.answerTx(ctx, func(tx pgx.Tx) error {
 		var memberID int64
 		var kind string
 		err := tx.QueryRow(ctx, `UPDATE expertpool.outbox SET dead = true, dead_at = $2, attempts = $3, last_error = $4, claimed_until = NULL
@@ -204,6 +208,10 @@ func (o *outboxStore) Dead(ctx context.Context, id string, attempt int, cause er
 		}
 		return nil
 	})
+	if err == nil {
+		o.s.progressed(ctx, o.progress, oid)
+	}
+	return err
 }
 
 var errTextMobileRE = regexp.MustCompile(`1[3-9][0-9]{9}`)

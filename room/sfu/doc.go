@@ -15,7 +15,10 @@
 // the publisher's clock (RFC 3550 §6.4.1). Simulcast layers are chosen
 // per subscriber ("subscribe") and dropped under congestion, judged by
 // the subscriber's receiver reports (loss) and REMB (see estimator and
-// allocator). RFC 6464 audio levels become "speaking" events.
+// allocator). RFC 6464 audio levels become "speaking" events. Staff may
+// mute a room's audio toward the other rooms (mute.go): its audio tracks
+// then reach only its own room, the supervisors, admins and its venue's
+// staff, on every node (MuteStore).
 //
 // The forwarding path is built to cost little CPU per packet: a
 // publisher's packet is read once, cached once, and written to each

@@ -20,6 +20,9 @@ type downTrack struct {
 	pub   *pubTrack
 	video bool
 	clock uint32
+	// hearsMuted: the subscriber keeps receiving this track while its
+	// room is muted toward the other rooms (see mute.go).
+	hearsMuted bool
 
 	mu       sync.Mutex
 	sender   *webrtc.RTPSender
@@ -67,7 +70,7 @@ const histSize = cacheSize
 
 func newDownTrack(sub *Participant, pub *pubTrack) *downTrack {
 	d := &downTrack{sub: sub, pub: pub, video: pub.kind == webrtc.RTPCodecTypeVideo, clock: pub.codec.ClockRate,
-		req: maxLayers - 1, want: -1, current: -1}
+		req: maxLayers - 1, want: -1, current: -1, hearsMuted: hearsMuted(sub, pub)}
 	if d.video {
 		d.hist = make([]sentPacket, histSize)
 		for i := range d.hist {
@@ -185,6 +188,10 @@ func (d *downTrack) forward(l *upLayer, h *rtp.Header, payload []byte, key bool,
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.bound || d.paused {
+		return false
+	}
+	if !d.hearsMuted && d.pub.roomMuted.Load() {
+		d.current = -1 // on unmute, continue the numbering as after a pause
 		return false
 	}
 	if d.current != l.idx {

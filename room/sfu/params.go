@@ -102,6 +102,12 @@ type Params struct {
 	// KeyframeInterval is the least time between two keyframe requests
 	// sent to one publisher's track; default 500 ms.
 	KeyframeInterval time.Duration
+	// Mutes keeps which rooms' audio is muted toward the other rooms,
+	// shared by every node; nil keeps it in this node's memory.
+	Mutes MuteStore
+	// MuteRefresh is how often the mute state of the hosted sessions is
+	// re-read from Mutes; default DefaultMuteRefresh.
+	MuteRefresh time.Duration
 }
 
 func (p *Params) check() error {
@@ -122,6 +128,9 @@ func (p *Params) check() error {
 	}
 	if p.KeyframeInterval <= 0 {
 		p.KeyframeInterval = 500 * time.Millisecond
+	}
+	if p.MuteRefresh <= 0 {
+		p.MuteRefresh = DefaultMuteRefresh
 	}
 	return nil
 }

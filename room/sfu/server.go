@@ -23,6 +23,7 @@ type Server struct {
 	closers  []func() error
 	handler  http.Handler
 	flusher  flusher // the batching UDP socket, or nil
+	mutes    MuteStore
 
 	mu        sync.Mutex
 	sessions  map[string]*session
@@ -50,7 +51,10 @@ func New(p Params) (*Server, error) {
 		p: p, log: p.Logger.With("component", "sfu", "node", p.Self.ID), now: p.Now,
 		settings: se, closers: closers,
 		sessions: map[string]*session{}, resources: map[string]*Participant{},
-		done: make(chan struct{}),
+		done: make(chan struct{}), mutes: p.Mutes,
+	}
+	if s.mutes == nil {
+		s.mutes = &memMutes{}
 	}
 	switch {
 	case p.ICE.UDPMux != nil:
@@ -59,8 +63,9 @@ func New(p Params) (*Server, error) {
 		s.flusher, _ = p.ICE.UDPConn.(flusher)
 	}
 	s.handler = s.routes()
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.allocateLoop()
+	go s.muteLoop()
 	return s, nil
 }
 
@@ -190,12 +195,14 @@ func (s *Server) hostSession(ctx context.Context, id string) (*session, *Node, e
 			return nil, &node, nil
 		}
 	}
+	muted := s.loadMutes(ctx, id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, nil, ErrClosed
 	}
 	sess := newSession(s, id)
+	sess.muted = muted
 	s.sessions[id] = sess
 	return sess, nil, nil
 }

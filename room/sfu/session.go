@@ -16,6 +16,7 @@ type session struct {
 	order        []*Participant
 	tracks       map[string]*pubTrack
 	trackOrder   []*pubTrack
+	muted        map[string]bool // rooms whose audio is muted toward the others
 }
 
 func newSession(s *Server, id string) *session {
@@ -73,6 +74,7 @@ func (s *session) publish(t *pubTrack) []*Participant {
 	defer s.mu.Unlock()
 	s.tracks[t.id] = t
 	s.trackOrder = append(s.trackOrder, t)
+	s.muteTrackLocked(t)
 	return append([]*Participant(nil), s.order...)
 }
 

@@ -30,6 +30,8 @@ type pubTrack struct {
 
 	downMu sync.Mutex
 	downs  atomic.Pointer[[]*downTrack] // copy on write; read per packet
+
+	roomMuted atomic.Bool // audio of a room muted toward the other rooms (see mute.go)
 }
 
 // upLayer is one incoming RTP stream of a track.

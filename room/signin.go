@@ -28,6 +28,9 @@ type SignIn struct {
 	ReleasedAt    *time.Time `json:"released_at,omitempty"`
 	ReleasedBy    string     `json:"released_by,omitempty"`
 	ReleaseReason string     `json:"release_reason,omitempty"`
+	// EvaluatorCode is the member's one-time evaluator code, set only in
+	// the answer to SignIn (it is shown once and never stored in clear).
+	EvaluatorCode *EvaluatorCode `json:"evaluator_code,omitempty"`
 }
 
 // SignInInput signs a member in.
@@ -52,7 +55,8 @@ var suffixRE = regexp.MustCompile(`^[0-9]{5}[0-9X]$`)
 // nothing but the audited attempt and fails with ErrInvalid. Errors:
 // ErrInvalid (bad input, wrong suffix, not on the venue's committee, not
 // confirmed), ErrNotFound, ErrForbidden, ErrPhase, ErrConflict (seat
-// taken, member already seated).
+// taken, member already seated). The answer carries the member's
+// one-time evaluator code.
 func (s *Service) SignIn(ctx context.Context, actor Actor, sessionID int64, in SignInInput) (SignIn, error) {
 	in.IDSuffix = strings.ToUpper(strings.TrimSpace(in.IDSuffix))
 	switch {
@@ -107,9 +111,14 @@ func (s *Service) SignIn(ctx context.Context, actor Actor, sessionID int64, in S
 			Scan(&si.ID); err != nil {
 			return mapPgError(err)
 		}
-		return s.record(ctx, tx, actor.ID, "signin.seat", sessionObject(sessionID),
+		if err := s.record(ctx, tx, actor.ID, "signin.seat", sessionObject(sessionID),
 			map[string]any{"signin_id": si.ID, "member_id": si.MemberID, "room_id": si.RoomID, "seat": si.Seat,
-				"identity_checked": true, "suffix_len": si.IDSuffixLen, "late": locked.Phase == PhaseEvaluating})
+				"identity_checked": true, "suffix_len": si.IDSuffixLen, "late": locked.Phase == PhaseEvaluating}); err != nil {
+			return err
+		}
+		code, err := s.issueCode(ctx, tx, actor.ID, "signin.code_issue", locked, si)
+		si.EvaluatorCode = &code
+		return err
 	})
 	if err != nil {
 		return SignIn{}, fmt.Errorf("sign in member %d to session %d: %w", in.MemberID, sessionID, err)

@@ -25,6 +25,9 @@ type errorBody struct {
 	Funnel any `json:"funnel,omitempty"`
 	// Rows lists the bad rows of a CSV import.
 	Rows any `json:"rows,omitempty"`
+	// Field names the input field the error is about (its JSON name), so
+	// a form shows the message beside it.
+	Field string `json:"field,omitempty"`
 }
 
 // requestError is an error made by web itself about the request (bad
@@ -33,12 +36,18 @@ type requestError struct {
 	status  int
 	code    string
 	message string
+	field   string
 }
 
 func (e *requestError) Error() string { return "web: " + e.code + ": " + e.message }
 
 func badRequest(message string) error {
 	return &requestError{status: http.StatusBadRequest, code: "bad_request", message: message}
+}
+
+// fieldInvalid is a 422 about one input field, shown beside it.
+func fieldInvalid(field, message string) error {
+	return &requestError{status: http.StatusUnprocessableEntity, code: "invalid", message: message, field: field}
 }
 
 var errForbidden = &requestError{status: http.StatusForbidden, code: "forbidden", message: "无权执行此操作"}
@@ -81,7 +90,7 @@ var mappings = []mapping{
 func classify(err error) (int, errorBody) {
 	var re *requestError
 	if errors.As(err, &re) {
-		return re.status, errorBody{Code: re.code, Message: re.message}
+		return re.status, errorBody{Code: re.code, Message: re.message, Field: re.field}
 	}
 	for _, m := range mappings {
 		if errors.Is(err, m.sentinel) {
@@ -89,6 +98,7 @@ func classify(err error) (int, errorBody) {
 			if d := errtext.After(err, m.sentinel); d != "" {
 				body.Message = d
 			}
+			body.Field = errtext.FieldOf(err)
 			if errors.Is(err, expertpool.ErrQuotaUnfilled) {
 				body.Funnel = funnelOf(err)
 			}

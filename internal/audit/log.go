@@ -19,6 +19,10 @@ const appendLockKey int64 = 0x6576616c61756469 // "evalaudi"
 type Log struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	// pending holds entries appended by this process whose commit the
+	// committed deliverer has yet to wait for; nil without WithCommitted.
+	pending   chan Entry
+	committed func(Entry)
 }
 
 // Option configures a Log.
@@ -73,6 +77,7 @@ func (l *Log) Append(ctx context.Context, tx pgx.Tx, r Record) (Entry, error) {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.Seq, e.At, e.Actor, e.Action, e.Object, string(e.Detail), e.PrevHash, e.Hash); err != nil {
 		return Entry{}, fmt.Errorf("audit append: insert: %w", err)
 	}
+	l.queueCommitted(e)
 	return e, nil
 }
 

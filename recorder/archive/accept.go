@@ -62,6 +62,9 @@ func (s *Service) AcceptManifestFor(ctx context.Context, recorderID, segmentKey 
 	}
 	if !a.AlreadyAccepted {
 		s.log.Info("manifest accepted", "recorder", recorderID, "seq", a.Segment.Seq, "segment", a.Segment.Hash)
+		if s.repl != nil {
+			s.repl.Kick()
+		}
 	}
 	return a, nil
 }
@@ -250,6 +253,11 @@ func (s *Service) insert(ctx context.Context, tx pgx.Tx, c candidate) (Segment, 
 		ON CONFLICT (recorder_id) DO UPDATE SET seq = excluded.seq, manifest_hash = excluded.manifest_hash`,
 		m.Recorder, m.Seq, c.link); err != nil {
 		return Segment{}, fmt.Errorf("move chain head of %s: %w", m.Recorder, err)
+	}
+	if s.repl != nil {
+		if err := enqueue(ctx, tx, c.key, ManifestKey(c.canon), now); err != nil {
+			return Segment{}, err
+		}
 	}
 	_, err = s.audit.Append(ctx, tx, audit.Record{Actor: "device:" + m.Recorder, Action: "archive.accept",
 		Object: "segment:" + c.key, Detail: map[string]any{

@@ -42,6 +42,10 @@ type Params struct {
 	Logger *slog.Logger
 	// MaxSegmentBytes limits one segment; DefaultMaxSegmentBytes when 0.
 	MaxSegmentBytes int64
+	// Replicator, when set, copies each accepted segment and its
+	// manifest to the replica: acceptance queues it in the same
+	// transaction and wakes the Replicator after the commit.
+	Replicator *Replicator
 }
 
 // Service is the central archive: it stores uploaded segments, accepts
@@ -56,6 +60,7 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	maxSeg int64
+	repl   *Replicator
 }
 
 // New returns a Service. Errors: ErrInvalid for a missing dependency.
@@ -82,7 +87,7 @@ func New(p Params) (*Service, error) {
 		p.MaxSegmentBytes = DefaultMaxSegmentBytes
 	}
 	return &Service{db: p.DB, store: p.Store, keys: p.Keys, audit: p.Audit, now: p.Now,
-		log: p.Logger.With("component", "archive"), maxSeg: p.MaxSegmentBytes}, nil
+		log: p.Logger.With("component", "archive"), maxSeg: p.MaxSegmentBytes, repl: p.Replicator}, nil
 }
 
 // MaxSegmentBytes is the size limit of one segment.

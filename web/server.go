@@ -74,6 +74,9 @@ type Params struct {
 	// Media is the SFU's HTTP handler, mounted at /media/ (prefix
 	// stripped): /media/ws, /media/whip, /media/whep. Nil answers 503.
 	Media http.Handler
+	// Mutes mutes rooms' audio toward the other venues (*sfu.Server);
+	// nil makes the mute routes answer 503.
+	Mutes RoomMuter
 	// ICEServers are the STUN/TURN servers handed out with media tokens.
 	ICEServers []ICEServer
 	// Checks are pinged by /readyz, by name (e.g. "postgres", "redis").

@@ -68,6 +68,8 @@ func (s *Server) sessionRoutes(in *gin.RouterGroup) {
 	g.POST("/sessions/:id/faults/restore", s.requireRole(adminStaff...), s.mediaRestored)
 	g.GET("/sessions/:id/clocks", s.requireRole(sessionOnlooks...), s.faultClocks)
 	g.GET("/sessions/:id/recording", s.requireRole(sessionOnlooks...), s.recordingStatus)
+	g.POST("/sessions/:id/rooms/:room_id/mute", s.requireRole(adminStaff...), s.muteRoom)
+	g.GET("/sessions/:id/mutes", s.requireRole(sessionOnlooks...), s.listMutes)
 
 	g.POST("/sessions/:id/media-token", s.anyRole(), s.mediaToken)
 

@@ -63,7 +63,7 @@ func (m *Main) startRoom(ctx context.Context) error {
 		return err
 	}
 	m.sfu, err = sfu.New(sfu.Params{
-		Tokens: m.tokens, Auditor: auditor{m.audit}, Directory: directory{cl}, Presence: cl,
+		Tokens: m.tokens, Auditor: auditor{m.audit}, Directory: directory{cl}, Presence: cl, Mutes: cl,
 		Self: sfu.Node{ID: self.ID, URL: self.URL}, ICE: ice,
 		Logger: m.log.With("component", "sfu"),
 	})

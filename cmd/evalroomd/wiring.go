@@ -64,7 +64,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 	srv, err := web.New(web.Params{
 		Auth: m.users, Audit: m.audit, Pool: m.pool,
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
-		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(),
+		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(), Mutes: m.sfu,
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},
 		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, audit: m.audit, now: time.Now},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),

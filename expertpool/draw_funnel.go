@@ -69,9 +69,8 @@ func orAny(prefix string) string {
 	return prefix
 }
 
-// ruleLabel is the Chinese label of a funnel step.
-func (s *Service) ruleLabel(rule string) string {
-	r := s.rules
+// ruleLabel is the Chinese label of a funnel step under rules r.
+func ruleLabel(r Rules, rule string) string {
 	switch rule {
 	case ruleSpecialty:
 		return "专业符合"
@@ -107,9 +106,8 @@ func (s *Service) ruleLabel(rule string) string {
 // left after the other quotas' choices and the committee relatives rule.
 const ruleJoint = "committee"
 
-// ruleEnabled reports whether a funnel step applies under s.rules.
-func (s *Service) ruleEnabled(rule string) bool {
-	r := s.rules
+// ruleEnabled reports whether a funnel step applies under rules r.
+func ruleEnabled(r Rules, rule string) bool {
 	switch rule {
 	case ruleStatus, ruleUnavailable:
 		return r.Status
@@ -162,14 +160,14 @@ func (s *Service) funnel(ctx context.Context, tx pgx.Tx, sc *scope, q quotaSpec,
 	}
 	left := total
 	for _, rule := range funnelOrder {
-		if !s.ruleEnabled(rule) {
+		if !ruleEnabled(sc.rules, rule) {
 			continue
 		}
 		left -= excluded[rule]
-		f.Steps = append(f.Steps, FunnelStep{Rule: rule, Label: s.ruleLabel(rule), Remaining: left, Excluded: excluded[rule]})
+		f.Steps = append(f.Steps, FunnelStep{Rule: rule, Label: ruleLabel(sc.rules, rule), Remaining: left, Excluded: excluded[rule]})
 	}
 	if chosen >= 0 && chosen < left {
-		f.Steps = append(f.Steps, FunnelStep{Rule: ruleJoint, Label: s.ruleLabel(ruleJoint), Remaining: chosen, Excluded: left - chosen})
+		f.Steps = append(f.Steps, FunnelStep{Rule: ruleJoint, Label: ruleLabel(sc.rules, ruleJoint), Remaining: chosen, Excluded: left - chosen})
 	}
 	return f, nil
 }

@@ -68,8 +68,9 @@ var (
 )
 
 // normalizeDrawRequest fills defaults and checks req; the error wraps
-// ErrInvalid with a Chinese message naming the field.
-func (s *Service) normalizeDrawRequest(ctx context.Context, req *DrawRequest) error {
+// ErrInvalid with a Chinese message naming the field. The committee must
+// satisfy rules.
+func (s *Service) normalizeDrawRequest(ctx context.Context, req *DrawRequest, rules Rules) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 	}
@@ -147,8 +148,8 @@ func (s *Service) normalizeDrawRequest(ctx context.Context, req *DrawRequest) er
 		}
 		experts += q.Count
 	}
-	if err := s.rules.CheckCommittee(experts, req.TendererReps); err != nil {
-		r := s.rules
+	if err := rules.CheckCommittee(experts, req.TendererReps); err != nil {
+		r := rules
 		odd := ""
 		if r.OddSize {
 			odd = "单数、"

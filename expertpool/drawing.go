@@ -44,12 +44,17 @@ func (s *Service) CreateDraw(ctx context.Context, actor string, req DrawRequest)
 	if actor == "" {
 		return DrawResult{}, fmt.Errorf("%w: 缺少操作人", ErrInvalid)
 	}
-	if err := s.normalizeDrawRequest(ctx, &req); err != nil {
+	// The rules are read once: every attempt applies and records the same.
+	rules, err := s.currentRules(ctx)
+	if err != nil {
+		return DrawResult{}, err
+	}
+	if err := s.normalizeDrawRequest(ctx, &req, rules); err != nil {
 		return DrawResult{}, err
 	}
 	var aborted []int64
 	for attempt := 1; ; attempt++ {
-		res, err := s.drawAttempt(ctx, actor, req)
+		res, err := s.drawAttempt(ctx, actor, req, rules)
 		if errors.Is(err, errBookingRace) {
 			aborted = append(aborted, res.DrawID)
 			if attempt < maxDrawAttempts {
@@ -68,7 +73,9 @@ func (s *Service) CreateDraw(ctx context.Context, actor string, req DrawRequest)
 
 // drawPlan is one attempt in the making.
 type drawPlan struct {
-	req        DrawRequest
+	req DrawRequest
+	// rules are the recusal and committee rules the draw applies.
+	rules      Rules
 	id         int64
 	seed       []byte
 	quotas     []quotaSpec
@@ -80,13 +87,13 @@ type drawPlan struct {
 }
 
 // drawAttempt makes one attempt in one transaction.
-func (s *Service) drawAttempt(ctx context.Context, actor string, req DrawRequest) (DrawResult, error) {
+func (s *Service) drawAttempt(ctx context.Context, actor string, req DrawRequest, rules Rules) (DrawResult, error) {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return DrawResult{}, fmt.Errorf("begin draw: %w", err)
 	}
 	defer tx.Rollback(context.Background()) //nolint:errcheck // no-op after commit
-	p := &drawPlan{req: req}
+	p := &drawPlan{req: req, rules: rules}
 	if p.seed, err = draw.NewSeed(); err != nil {
 		return DrawResult{}, err
 	}
@@ -94,7 +101,7 @@ func (s *Service) drawAttempt(ctx context.Context, actor string, req DrawRequest
 		return DrawResult{}, err
 	}
 	res := DrawResult{DrawID: p.id, State: "filled", Commitment: draw.Commitment(p.seed)}
-	sc, err := s.loadScope(ctx, tx, req.ProjectID, p.id, req.StartsAt, req.EndsAt, p.quotas)
+	sc, err := s.loadScope(ctx, tx, p.rules, req.ProjectID, p.id, req.StartsAt, req.EndsAt, p.quotas)
 	if err != nil {
 		return res, err
 	}
@@ -218,7 +225,7 @@ func (s *Service) commitDetail(p *drawPlan) map[string]any {
 	return map[string]any{
 		"commitment": draw.Hex(draw.Commitment(p.seed)), "session_ref": p.req.SessionRef,
 		"project_id": p.req.ProjectID, "starts_at": p.req.StartsAt.UTC(), "ends_at": p.req.EndsAt.UTC(),
-		"rules": s.rules, "rounds": rounds,
+		"rules": p.rules, "rounds": rounds,
 	}
 }
 
@@ -229,7 +236,7 @@ func (s *Service) insertDraw(ctx context.Context, tx pgx.Tx, actor string, p *dr
 	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('expertpool.draws', 'id'))`).Scan(&p.id); err != nil {
 		return fmt.Errorf("new draw id: %w", err)
 	}
-	rules, err := json.Marshal(s.rules)
+	rules, err := json.Marshal(p.rules)
 	if err != nil {
 		return fmt.Errorf("draw rules: %w", err)
 	}
@@ -288,7 +295,7 @@ func (s *Service) planRoundZero(ctx context.Context, tx pgx.Tx, sc *scope, p *dr
 		}
 		return false
 	}
-	pairs, err := s.relativePairs(ctx, tx, func(a, b int64) bool { return inAny(a) && inAny(b) })
+	pairs, err := s.relativePairs(ctx, tx, sc.rules, func(a, b int64) bool { return inAny(a) && inAny(b) })
 	if err != nil {
 		return err
 	}

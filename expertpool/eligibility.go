@@ -63,7 +63,9 @@ type quotaSpec struct {
 
 // scope is what eligibility needs to know about one draw, loaded once.
 type scope struct {
-	drawID            int64
+	drawID int64
+	// rules are the recusal rules the draw applies.
+	rules             Rules
 	start, end        time.Time
 	firstDay, lastDay time.Time
 	month             time.Time
@@ -78,10 +80,10 @@ type scope struct {
 // loadScope loads, in one round trip, the experts of each quota's
 // specialty and region, the experts excluded by status, unavailability
 // and ties to the parties of project, and the busy keys, for a session
-// [start, end) of draw drawID.
-func (s *Service) loadScope(ctx context.Context, tx pgx.Tx, projectID, drawID int64, start, end time.Time, quotas []quotaSpec) (*scope, error) {
+// [start, end) of draw drawID under rules.
+func (s *Service) loadScope(ctx context.Context, tx pgx.Tx, rules Rules, projectID, drawID int64, start, end time.Time, quotas []quotaSpec) (*scope, error) {
 	sc := &scope{
-		drawID: drawID, start: start, end: end,
+		drawID: drawID, rules: rules, start: start, end: end,
 		firstDay: localDate(start), lastDay: localDate(end.Add(-time.Nanosecond)), month: monthOf(start),
 		inQuota: make([][]int64, len(quotas)),
 		idRule:  map[int64]string{},
@@ -174,7 +176,7 @@ func queueInQuota(b *pgx.Batch, quotas []quotaSpec, lists [][]int64) {
 // by expert id; the first rule in funnel order wins. Disabled rules are
 // switched off by their flag.
 func (s *Service) queueExclusions(b *pgx.Batch, sc *scope, projectID int64) {
-	r := s.rules
+	r := sc.rules
 	years := func(n int) time.Time { return sc.firstDay.AddDate(-n, 0, 0) }
 	b.Queue(`WITH RECURSIVE parties AS (
 			SELECT p.tenderer_code AS code FROM expertpool.projects p WHERE p.id = $10
@@ -225,7 +227,7 @@ func (s *Service) queueBusyKeys(b *pgx.Batch, sc *scope, add func(key []byte, ru
 		SELECT expert_key, 2 FROM expertpool.bookings WHERE during && tstzrange($3, $4)
 		UNION ALL
 		SELECT expert_key, 3 FROM expertpool.members WHERE draw_id = $5`,
-		s.rules.MaxDrawsPerMonth, sc.month, sc.start, sc.end, sc.drawID).
+		sc.rules.MaxDrawsPerMonth, sc.month, sc.start, sc.end, sc.drawID).
 		Query(func(rows pgx.Rows) error {
 			names := [...]string{1: ruleMonthlyCap, 2: ruleBooked, 3: ruleDrawn}
 			var key []byte
@@ -262,10 +264,10 @@ func (sc *scope) eligible(i int, skip map[int64]bool) []int64 {
 }
 
 // relativePairs returns the declared expert–expert relative pairs that
-// keep accepts, when the relatives rule is on. Such declarations are few,
-// so all are read and filtered here.
-func (s *Service) relativePairs(ctx context.Context, tx pgx.Tx, keep func(a, b int64) bool) ([][2]int64, error) {
-	if !s.rules.Relatives {
+// keep accepts, when the relatives rule of r is on. Such declarations are
+// few, so all are read and filtered here.
+func (s *Service) relativePairs(ctx context.Context, tx pgx.Tx, r Rules, keep func(a, b int64) bool) ([][2]int64, error) {
+	if !r.Relatives {
 		return nil, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT expert_id, relative_expert_id FROM expertpool.expert_relatives

@@ -47,7 +47,7 @@ func (s *Service) replaceInTx(ctx context.Context, tx pgx.Tx, memberID int64, ac
 		}
 		return nil
 	}
-	sc, err := s.loadScope(ctx, tx, rp.projectID, rp.drawID, rp.start, rp.end, []quotaSpec{rp.quota})
+	sc, err := s.loadScope(ctx, tx, rp.rules, rp.projectID, rp.drawID, rp.start, rp.end, []quotaSpec{rp.quota})
 	if err != nil {
 		return 0, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) replaceInTx(ctx context.Context, tx pgx.Tx, memberID int64, ac
 	if newID != 0 {
 		return newID, appendAll()
 	}
-	skip, err := s.committeeRelatives(ctx, tx, rp.drawID)
+	skip, err := s.committeeRelatives(ctx, tx, sc.rules, rp.drawID)
 	if err != nil {
 		return 0, err
 	}
@@ -124,23 +124,29 @@ type replacement struct {
 	seed              []byte
 	quota             quotaSpec
 	round             int // the quota's last round so far
+	// rules are the rules stored with the draw, which its replacements
+	// apply too.
+	rules Rules
 }
 
 func (s *Service) loadReplacement(ctx context.Context, tx pgx.Tx, memberID int64) (*replacement, error) {
 	rp := &replacement{}
-	var sealed []byte
-	err := tx.QueryRow(ctx, `SELECT d.id, d.project_id, d.starts_at, d.ends_at, d.answer_minutes, d.seed_sealed,
+	var sealed, rules []byte
+	err := tx.QueryRow(ctx, `SELECT d.id, d.project_id, d.starts_at, d.ends_at, d.answer_minutes, d.seed_sealed, d.rules,
 			q.id, q.venue_code, q.specialty_code, q.region_prefix, q.count, q.reserves,
 			(SELECT max(round) FROM expertpool.rounds r WHERE r.quota_id = q.id)
 		FROM expertpool.members m JOIN expertpool.quotas q ON q.id = m.quota_id JOIN expertpool.draws d ON d.id = m.draw_id
 		WHERE m.id = $1 FOR UPDATE OF d`, memberID).
-		Scan(&rp.drawID, &rp.projectID, &rp.start, &rp.end, &rp.answerMinutes, &sealed,
+		Scan(&rp.drawID, &rp.projectID, &rp.start, &rp.end, &rp.answerMinutes, &sealed, &rules,
 			&rp.quota.ID, &rp.quota.VenueCode, &rp.quota.SpecialtyCode, &rp.quota.RegionPrefix, &rp.quota.Count, &rp.quota.Reserves, &rp.round)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("member %d: %w", memberID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("member %d: %w", memberID, err)
+	}
+	if rp.rules, err = s.decodeRules(rules); err != nil {
+		return nil, fmt.Errorf("draw %d: %w", rp.drawID, err)
 	}
 	if rp.seed, err = s.keys.Open(sealed, seedAAD(rp.drawID)); err != nil {
 		return nil, fmt.Errorf("draw %d seed: %w", rp.drawID, err)
@@ -256,9 +262,10 @@ func (s *Service) bookMember(ctx context.Context, tx pgx.Tx, rp *replacement, ro
 }
 
 // committeeRelatives returns the declared relatives of the draw's current
-// committee (notified, confirmed and reserve members), who may not join it.
-func (s *Service) committeeRelatives(ctx context.Context, tx pgx.Tx, drawID int64) (map[int64]bool, error) {
-	if !s.rules.Relatives {
+// committee (notified, confirmed and reserve members), who may not join it
+// when the relatives rule of r is on.
+func (s *Service) committeeRelatives(ctx context.Context, tx pgx.Tx, r Rules, drawID int64) (map[int64]bool, error) {
+	if !r.Relatives {
 		return nil, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT round_id, position, expert_sealed FROM expertpool.members
@@ -281,7 +288,7 @@ func (s *Service) committeeRelatives(ctx context.Context, tx pgx.Tx, drawID int6
 	for _, id := range committee {
 		in[id] = true
 	}
-	pairs, err := s.relativePairs(ctx, tx, func(a, b int64) bool { return in[a] || in[b] })
+	pairs, err := s.relativePairs(ctx, tx, r, func(a, b int64) bool { return in[a] || in[b] })
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,8 @@ type Service struct {
 	db    *pgxpool.Pool
 	audit *audit.Log
 	keys  *seal.Keys
+	// rules are the configured rules; an administrator's setting
+	// (settings.go) takes their place for new draws.
 	rules Rules
 	now   func() time.Time
 	log   *slog.Logger
@@ -72,5 +74,6 @@ func New(p Params) (*Service, error) {
 	return s, nil
 }
 
-// Rules returns the rules the service applies to new draws.
+// Rules returns the configured rules; RecusalSettings tells which rules
+// new draws apply.
 func (s *Service) Rules() Rules { return s.rules }

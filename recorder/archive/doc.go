@@ -63,11 +63,28 @@
 // streams the ZIP file (see package evidence for its layout, why ZIP,
 // and the offline verifier).
 //
+// # Retention and legal holds
+//
+// A session's recordings are kept Years (at least MinRetentionYears, 15)
+// after the session ended. Retention.Expire, run daily by evalroomd and by
+// `evalroomctl archive expire`, deletes a segment past that, unless an
+// active legal hold (PlaceHold, ReleaseHold; archive.holds, never
+// deleted) covers it: its index row becomes a tombstone (state
+// "deleted", deleted_at, deleted_by, delete_reason; a trigger keeps it
+// from being dropped or revived) that keeps the signed manifest, the
+// deletion is audited ("archive.expire"), then the bytes leave the store
+// and the replicas (blob_removed_at). VerifySession counts a tombstone as
+// deleted after retention, checking its manifest and links only; an
+// export keeps it as a chain-only link; Segments, Locate and Open no
+// longer offer it.
+//
 // # What this package must not do
 //
 // It does not import room or web: the recorder registry comes in through
-// RecorderKeys, the session's rooms and span through Selection, its
-// records as files; cmd adapts Locate to room.ArchiveIndex. It never
-// deletes or rewrites a stored segment, and of an index row it updates
-// only the verification state (verified_at, state, verify_detail).
+// RecorderKeys, the session's rooms and span through Selection (and, for
+// retention, Sessions), its records as files; cmd adapts Locate to
+// room.ArchiveIndex. It never rewrites a stored segment and deletes one
+// only through Retention; of an index row it updates only the
+// verification state (verified_at, state, verify_detail) and, once, its
+// tombstone.
 package archive

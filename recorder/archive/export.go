@@ -106,7 +106,7 @@ func (s *Service) exportRecorder(ctx context.Context, sl slice, x *Export) (evid
 	rec := evidence.Recorder{ID: sl.recorder, Room: sl.room, PublicKey: ed25519.PublicKey(pub)}
 	for _, g := range sl.rows {
 		seg := evidence.Segment{Seq: g.Seq, Name: g.Name, Key: g.Hash, Size: g.Size, Manifest: g.ManifestRaw,
-			ChainOnly: !sl.selected[g.Seq]}
+			ChainOnly: !sl.selected[g.Seq] || g.Tombstone != nil} // a deleted segment keeps its link only
 		if seg.ChainOnly {
 			x.ChainOnly++
 		} else {

@@ -70,7 +70,8 @@ func (s *Service) Locate(ctx context.Context, roomID int64, at time.Time) (Posit
 // ordered by stream and recorder; never empty without an error.
 func (s *Service) LocateAll(ctx context.Context, roomID int64, at time.Time) ([]Position, error) {
 	rows, err := s.db.Query(ctx, `SELECT hash, recorder_id, stream, utc_start, utc_end FROM archive.segments
-		WHERE room_id = $1 AND utc_start <= $2 AND utc_end > $2 ORDER BY stream, recorder_id, seq`, roomID, at)
+		WHERE room_id = $1 AND utc_start <= $2 AND utc_end > $2 AND deleted_at IS NULL
+		ORDER BY stream, recorder_id, seq`, roomID, at)
 	if err != nil {
 		return nil, fmt.Errorf("locate room %d at %s: %w", roomID, at, err)
 	}
@@ -91,6 +92,14 @@ func (s *Service) LocateAll(ctx context.Context, roomID int64, at time.Time) ([]
 	if len(ps) == 0 {
 		if gap != nil {
 			return nil, &GapError{Gap: *gap}
+		}
+		var deleted bool
+		if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM archive.segments WHERE room_id = $1
+			AND utc_start <= $2 AND utc_end > $2 AND deleted_at IS NOT NULL)`, roomID, at).Scan(&deleted); err != nil {
+			return nil, fmt.Errorf("locate room %d at %s: %w", roomID, at, err)
+		}
+		if deleted {
+			return nil, fmt.Errorf("%w: 评标室 %d 该时刻的录像已超过保存期限删除", ErrNotFound, roomID)
 		}
 		return nil, fmt.Errorf("%w: 该时刻没有评标室 %d 的录像", ErrNotFound, roomID)
 	}

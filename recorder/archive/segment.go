@@ -20,7 +20,21 @@ const (
 	// StateBroken: the last VerifySession found a broken link at this
 	// segment (VerifyDetail says which).
 	StateBroken = "broken"
+	// StateDeleted: the retention job deleted the segment's bytes after
+	// the retention period; the row is its tombstone (see Tombstone) and
+	// keeps the signed manifest, so the chain still verifies across it.
+	StateDeleted = "deleted"
 )
+
+// Tombstone records a segment deleted after the retention period: when,
+// by whom and why; BlobRemovedAt is when its bytes left the store (nil
+// while the removal is still to be done).
+type Tombstone struct {
+	DeletedAt     time.Time  `json:"deleted_at"`
+	DeletedBy     string     `json:"deleted_by"`
+	Reason        string     `json:"reason"`
+	BlobRemovedAt *time.Time `json:"blob_removed_at,omitempty"`
+}
 
 // Segment is an indexed segment.
 type Segment struct {
@@ -56,6 +70,9 @@ type Segment struct {
 	VerifiedAt   time.Time `json:"verified_at"`
 	State        string    `json:"state"`
 	VerifyDetail string    `json:"verify_detail,omitempty"`
+	// Tombstone is set when the segment was deleted after the retention
+	// period (State is then StateDeleted).
+	Tombstone *Tombstone `json:"tombstone,omitempty"`
 	// Manifest is the signed manifest, parsed from ManifestRaw.
 	Manifest manifest.Manifest `json:"manifest"`
 	// ManifestRaw is the manifest's canonical bytes as accepted.
@@ -78,7 +95,8 @@ func StreamName(m manifest.Manifest) string {
 
 // segmentColumns are the columns scanSegment reads, in order.
 const segmentColumns = `hash, size, recorder_id, room_id, coalesce(session_id, 0), seq, name, stream,
-	utc_start, utc_end, truncated, manifest_hash, accepted_at, verified_at, state, verify_detail, manifest_raw`
+	utc_start, utc_end, truncated, manifest_hash, accepted_at, verified_at, state, verify_detail, manifest_raw,
+	deleted_at, coalesce(deleted_by, ''), coalesce(delete_reason, ''), blob_removed_at`
 
 func scanSegment(row pgx.Row) (Segment, error) {
 	g, err := scanRow(row)
@@ -98,9 +116,20 @@ func scanSegment(row pgx.Row) (Segment, error) {
 func scanRow(row pgx.Row) (Segment, error) {
 	var g Segment
 	var raw string
+	var ts Tombstone
+	var deletedAt *time.Time
 	if err := row.Scan(&g.Hash, &g.Size, &g.Recorder, &g.Room, &g.Session, &g.Seq, &g.Name, &g.Stream,
-		&g.Start, &g.End, &g.Truncated, &g.ManifestHash, &g.AcceptedAt, &g.VerifiedAt, &g.State, &g.VerifyDetail, &raw); err != nil {
+		&g.Start, &g.End, &g.Truncated, &g.ManifestHash, &g.AcceptedAt, &g.VerifiedAt, &g.State, &g.VerifyDetail, &raw,
+		&deletedAt, &ts.DeletedBy, &ts.Reason, &ts.BlobRemovedAt); err != nil {
 		return Segment{}, err
+	}
+	if deletedAt != nil {
+		ts.DeletedAt = deletedAt.UTC()
+		if ts.BlobRemovedAt != nil {
+			t := ts.BlobRemovedAt.UTC()
+			ts.BlobRemovedAt = &t
+		}
+		g.Tombstone = &ts
 	}
 	g.Start, g.End, g.AcceptedAt, g.VerifiedAt = g.Start.UTC(), g.End.UTC(), g.AcceptedAt.UTC(), g.VerifiedAt.UTC()
 	g.ManifestRaw = []byte(raw)
@@ -125,12 +154,16 @@ func (s *Service) Segment(ctx context.Context, hash string) (Segment, error) {
 
 // Open returns an indexed segment's bytes for playback (seekable, for
 // HTTP range requests) and its index row; the caller closes the Object.
-// A blob whose manifest was not accepted is not opened. Errors:
-// ErrBadKey, ErrNotFound.
+// A blob whose manifest was not accepted is not opened, nor a segment
+// deleted after the retention period. Errors: ErrBadKey, ErrNotFound.
 func (s *Service) Open(ctx context.Context, hash string) (Object, Segment, error) {
 	g, err := s.Segment(ctx, hash)
 	if err != nil {
 		return nil, Segment{}, err
+	}
+	if g.Tombstone != nil {
+		return nil, Segment{}, fmt.Errorf("%w: 该录像片段已于 %s 超过保存期限删除", ErrNotFound,
+			g.Tombstone.DeletedAt.Format("2006-01-02"))
 	}
 	o, err := s.store.Open(ctx, hash)
 	if err != nil {
@@ -152,7 +185,8 @@ type Filter struct {
 }
 
 // Segments lists indexed segments matching f ordered by start time,
-// recorder and seq.
+// recorder and seq; segments deleted after the retention period are not
+// listed.
 func (s *Service) Segments(ctx context.Context, f Filter) ([]Segment, error) {
 	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 10000
@@ -165,7 +199,7 @@ func (s *Service) Segments(ctx context.Context, f Filter) ([]Segment, error) {
 		to = &f.To
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+segmentColumns+` FROM archive.segments
-		WHERE ($1 = 0 OR session_id = $1) AND ($2 = 0 OR room_id = $2) AND ($3 = '' OR recorder_id = $3)
+		WHERE deleted_at IS NULL AND ($1 = 0 OR session_id = $1) AND ($2 = 0 OR room_id = $2) AND ($3 = '' OR recorder_id = $3)
 		  AND ($4::timestamptz IS NULL OR utc_end > $4) AND ($5::timestamptz IS NULL OR utc_start < $5)
 		ORDER BY utc_start, recorder_id, seq LIMIT $6`, f.Session, f.Room, f.Recorder, from, to, f.Limit)
 	if err != nil {

@@ -35,6 +35,13 @@ type VerifyReport struct {
 	Verified int   `json:"verified"`
 	Broken   int   `json:"broken"`
 	Bytes    int64 `json:"bytes"`
+	// Deleted counts the segments deleted after the retention period
+	// (tombstones): their bytes are gone by design, so only their signed
+	// manifests and chain links are checked; one whose links hold is
+	// neither verified nor broken. DeletedSegments lists them (at most
+	// 100), in chain order.
+	Deleted         int              `json:"deleted"`
+	DeletedSegments []DeletedSegment `json:"deleted_segments,omitempty"`
 	// Chains has one entry per recorder: its slice's anchor (first seq
 	// and prev_hash), its end and its counts.
 	Chains []evidence.SliceReport `json:"chains"`
@@ -47,6 +54,18 @@ type VerifyReport struct {
 	OK bool `json:"ok"`
 }
 
+// DeletedSegment is a tombstone met by VerifySession: a segment deleted
+// after the retention period ("已超过保存期限删除"), not a missing or
+// altered one.
+type DeletedSegment struct {
+	Hash      string    `json:"hash"`
+	Recorder  string    `json:"recorder_id"`
+	Seq       int64     `json:"seq"`
+	DeletedAt time.Time `json:"deleted_at"`
+	DeletedBy string    `json:"deleted_by"`
+	Reason    string    `json:"reason"`
+}
+
 // VerifySession checks a session's evidence in the central archive
 // again: for every segment of sel (and every segment of the same chains
 // between them) it re-reads the stored bytes and hashes them, verifies
@@ -54,7 +73,9 @@ type VerifyReport struct {
 // the chain links (seq contiguous, prev_hash the previous manifest's
 // hash, the slice's first manifest linking to the indexed manifest
 // before it) and that the index row says what its signed manifest says.
-// It records each segment's outcome (verified_at, state, verify_detail)
+// A segment deleted after the retention period (a tombstone) is counted
+// as deleted, not missing: its bytes are not looked for, its manifest and
+// links are checked as for any other. It records each segment's outcome (verified_at, state, verify_detail)
 // and appends "archive.verify" by actor with the summary to the audit
 // log, in one transaction. Errors: ErrInvalid (a bad selection), I/O and
 // database errors; broken links are in the report.
@@ -76,8 +97,18 @@ func (s *Service) VerifySession(ctx context.Context, actor string, sel Selection
 		}
 		for i, r := range sr.Results {
 			g := sl.rows[i]
-			upd.add(g.Hash, r.Break)
+			upd.add(g, r.Break)
 			rep.Segments++
+			if g.Tombstone != nil {
+				rep.Deleted++
+				if len(rep.DeletedSegments) < maxReportedBreaks {
+					rep.DeletedSegments = append(rep.DeletedSegments, DeletedSegment{Hash: g.Hash, Recorder: g.Recorder,
+						Seq: g.Seq, DeletedAt: g.Tombstone.DeletedAt, DeletedBy: g.Tombstone.DeletedBy, Reason: g.Tombstone.Reason})
+				}
+			}
+			if r.Break == nil && g.Tombstone != nil {
+				continue
+			}
 			if r.Break == nil {
 				rep.Verified++
 				continue
@@ -127,6 +158,11 @@ func (s *Service) verifySlice(ctx context.Context, sl slice) (evidence.SliceRepo
 		key := g.Hash
 		links[i] = evidence.Link{Name: "segment:" + key, Raw: g.ManifestRaw,
 			Open: func(ctx context.Context) (io.ReadCloser, error) { return s.store.Open(ctx, key) }}
+		if g.Tombstone != nil {
+			// Deleted after the retention period: the link stays, the
+			// bytes are gone by design.
+			links[i].ChainOnly, links[i].Open = true, nil
+		}
 	}
 	sr, err := evidence.CheckSlice(ctx, sl.recorder, &ring, links, manifest.DefaultTimeSlack)
 	if err != nil {
@@ -237,7 +273,7 @@ func verifyDetail(rep VerifyReport) map[string]any {
 			"anchor_prev_hash": c.AnchorPrev, "last_seq": c.LastSeq, "last_manifest_hash": c.LastHash})
 	}
 	d := map[string]any{"session_id": rep.Session, "room_ids": rep.Rooms, "from": rep.From, "to": rep.To,
-		"segments": rep.Segments, "verified": rep.Verified, "broken": rep.Broken, "bytes": rep.Bytes,
+		"segments": rep.Segments, "verified": rep.Verified, "broken": rep.Broken, "deleted": rep.Deleted, "bytes": rep.Bytes,
 		"chains": chains, "ok": rep.OK}
 	if rep.First != nil {
 		d["first_broken"] = rep.First
@@ -250,13 +286,16 @@ type updates struct {
 	hashes, states, details []string
 }
 
-func (u *updates) add(hash string, b *evidence.Break) {
-	u.hashes = append(u.hashes, hash)
-	if b == nil {
-		u.states, u.details = append(u.states, StateVerified), append(u.details, "")
-		return
+func (u *updates) add(g Segment, b *evidence.Break) {
+	u.hashes = append(u.hashes, g.Hash)
+	state, detail := StateVerified, ""
+	if b != nil {
+		state, detail = StateBroken, b.Error()
 	}
-	u.states, u.details = append(u.states, StateBroken), append(u.details, b.Error())
+	if g.Tombstone != nil {
+		state = StateDeleted // a tombstone stays one; a broken link is in its detail
+	}
+	u.states, u.details = append(u.states, state), append(u.details, detail)
 }
 
 // apply writes the states, stamped at, in tx.
@@ -265,7 +304,8 @@ func (u *updates) apply(ctx context.Context, tx pgx.Tx, at time.Time) error {
 		return nil
 	}
 	_, err := tx.Exec(ctx, `UPDATE archive.segments s SET verified_at = $1, state = v.state, verify_detail = v.detail
-		FROM unnest($2::text[], $3::text[], $4::text[]) AS v(hash, state, detail) WHERE s.hash = v.hash`,
+		FROM unnest($2::text[], $3::text[], $4::text[]) AS v(hash, state, detail)
+		WHERE s.hash = v.hash AND (s.deleted_at IS NOT NULL) = (v.state = 'deleted')`,
 		at, u.hashes, u.states, u.details)
 	if err != nil {
 		return fmt.Errorf("record verification: %w", err)

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	in := api.Group("", s.authenticate)
 	in.POST("/logout", s.anyRole(), s.logout)
 	in.GET("/me", s.anyRole(), s.getMe)
+	in.GET("/events", s.anyRole(), s.eventStream)
 	in.POST("/me/password", s.anyRole(), s.changeMyPassword)
 
 	in.GET("/users", s.requireRole(admin...), s.listUsers)

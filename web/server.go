@@ -69,6 +69,9 @@ type Params struct {
 	// Evidence exports and verifies sessions' archived evidence; nil
 	// makes /api/sessions/{id}/archive/... answer 503.
 	Evidence Evidence
+	// Events delivers live change hints to the panels (GET /api/events);
+	// nil makes that route answer 503.
+	Events EventBus
 	// Tokens mints media tokens; nil makes the token routes answer 503.
 	Tokens *token.Authority
 	// Media is the SFU's HTTP handler, mounted at /media/ (prefix
@@ -142,6 +145,9 @@ func New(p Params) (*Server, error) {
 	}
 	e.Use(s.recovery, s.requestLog)
 	e.NoRoute(func(c *gin.Context) {
+		if s.serveUI(c) {
+			return
+		}
 		c.AbortWithStatusJSON(http.StatusNotFound, apiError{Error: errorBody{Code: "not_found", Message: "未找到该地址"}})
 	})
 	e.NoMethod(func(c *gin.Context) {

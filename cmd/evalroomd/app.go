@@ -14,6 +14,7 @@ import (
 	"github.com/evalroom/evalroom/cmd/internal/infra"
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/internal/events"
 	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/recorder/archive"
 	"github.com/evalroom/evalroom/room"
@@ -41,6 +42,8 @@ type Main struct {
 	db    *pgxpool.Pool
 	redis *redis.Client
 	audit *audit.Log
+	// events carries live change hints between nodes and to the panels.
+	events *events.Bus
 	pool  *expertpool.Service
 	users *auth.Store
 	rooms *room.Service
@@ -86,7 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.redis, err = infra.OpenRedis(ctx, m.Config.Redis); err != nil {
 		return err
 	}
-	m.audit = audit.New(m.db)
+	m.startEvents()
 	rules := m.Config.ExpertPool.Rules
 	if m.pool, err = expertpool.New(expertpool.Params{DB: m.db, Audit: m.audit, Keys: keys, Rules: &rules, Logger: m.log}); err != nil {
 		return fmt.Errorf("expert pool: %w", err)

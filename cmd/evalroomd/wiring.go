@@ -62,7 +62,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 	hours := time.Duration(m.Config.HTTP.SessionHours) * time.Hour
 	m.users = auth.NewStore(m.db, auth.WithAudit(m.audit), auth.WithSessionTimeouts(hours, hours))
 	srv, err := web.New(web.Params{
-		Auth: m.users, Audit: m.audit, Pool: m.pool,
+		Auth: m.users, Audit: m.audit, Pool: m.pool, Events: m.events,
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(), Mutes: m.sfu,
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},

@@ -80,6 +80,21 @@ func TestSummaries(t *testing.T) {
 	require.Equal(t, 3, sums[0].Rechecked)
 	require.Equal(t, e.clock.Now().UTC().Truncate(time.Microsecond), *sums[0].LastVerifiedAt)
 
+	// Hefei's segment is deleted after the retention period: its
+	// tombstone is counted apart; a session left with tombstones only is
+	// "deleted".
+	_, err = e.db.Exec(ctx, `UPDATE archive.segments SET state = 'deleted', deleted_at = now(), deleted_by = 'system:retention',
+		delete_reason = '保存期限已满' WHERE hash = $1`, h1.hash)
+	require.NoError(t, err)
+	sums, err = e.svc.Summaries(ctx, []archive.Selection{s7, {Session: 7, Rooms: []int64{5}, From: t0, To: t0.Add(time.Hour)}})
+	require.NoError(t, err)
+	require.Equal(t, 2, sums[0].Segments)
+	require.Equal(t, 1, sums[0].Deleted)
+	require.EqualValues(t, len(n1.data)+len(n2.data), sums[0].Bytes)
+	require.Equal(t, archive.StateDeleted, sums[1].State)
+	require.Zero(t, sums[1].Segments)
+	require.Nil(t, sums[1].Start)
+
 	empty, err := e.svc.Summaries(ctx, nil)
 	require.NoError(t, err)
 	require.Empty(t, empty)

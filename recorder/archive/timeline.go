@@ -64,9 +64,12 @@ type TimelineSegment struct {
 	Size       int64     `json:"size"`
 	// Truncated marks a segment closed by crash recovery.
 	Truncated bool `json:"truncated"`
-	// VerifyState is StateVerified or StateBroken, as of VerifiedAt;
+	// VerifyState is StateVerified or StateBroken, as of VerifiedAt, or
+	// StateDeleted for the tombstone of a segment deleted after the
+	// retention period (its bytes are gone: it cannot be played);
 	// Rechecked is true once VerifySession checked it after its
-	// acceptance; VerifyDetail names the broken link.
+	// acceptance; VerifyDetail names the broken link, or why it was
+	// deleted.
 	VerifyState  string    `json:"verify_state"`
 	VerifiedAt   time.Time `json:"verified_at"`
 	Rechecked    bool      `json:"rechecked"`
@@ -100,7 +103,8 @@ func (s *Service) Timeline(ctx context.Context, sel Selection) (Timeline, error)
 		lanes[r] = &tl.Rooms[i]
 	}
 	rows, err := s.db.Query(ctx, `SELECT hash, room_id, recorder_id, stream, seq, utc_start, utc_end, size, truncated,
-			state, verified_at, verified_at > accepted_at, verify_detail
+			state, verified_at, verified_at > accepted_at,
+			CASE WHEN deleted_at IS NULL THEN verify_detail ELSE delete_reason END
 		FROM archive.segments WHERE room_id = ANY($1) AND (
 			($2 <> 0 AND session_id = $2) OR
 			(($2 = 0 OR session_id IS NULL) AND utc_end > $3 AND utc_start < $4))

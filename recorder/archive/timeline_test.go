@@ -76,6 +76,16 @@ func TestTimeline(t *testing.T) {
 	require.Equal(t, archive.StateBroken, tl.Rooms[1].Segments[1].VerifyState)
 	require.NotEmpty(t, tl.Rooms[1].Segments[1].VerifyDetail)
 
+	// A tombstone stays on its lane, its reason in the detail.
+	_, err = e.db.Exec(ctx, `UPDATE archive.segments SET state = 'deleted', deleted_at = now(), deleted_by = 'system:retention',
+		delete_reason = '保存期限已满' WHERE hash = $1`, h1.hash)
+	require.NoError(t, err)
+	tl, err = e.svc.Timeline(ctx, sel)
+	require.NoError(t, err)
+	require.Equal(t, archive.StateDeleted, tl.Rooms[1].Segments[0].VerifyState)
+	require.Equal(t, "保存期限已满", tl.Rooms[1].Segments[0].VerifyDetail)
+	require.Len(t, tl.Rooms[1].Gaps, 2, "a deleted segment is no hole")
+
 	// Nothing recorded: lanes without bounds or gaps.
 	tl, err = e.svc.Timeline(ctx, archive.Selection{Session: 99, Rooms: []int64{7}, From: t0.Add(5 * time.Hour), To: t0.Add(6 * time.Hour)})
 	require.NoError(t, err)

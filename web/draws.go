@@ -31,14 +31,14 @@ func (s *Server) createDraw(c *gin.Context) {
 	}
 	res, err := s.p.Pool.CreateDraw(c.Request.Context(), me(c).Actor(), req)
 	if err != nil {
-		s.writeError(c, err)
+		s.writeError(c, drawRequestError(err, req))
 		return
 	}
 	c.JSON(http.StatusCreated, res)
 }
 
 // getDraw returns a draw's sealed status: counts and states per venue and
-// quota, never a name.
+// quota, and the notification progress (draws_progress.go), never a name.
 func (s *Server) getDraw(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -50,7 +50,12 @@ func (s *Server) getDraw(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, st)
+	v, err := s.withProgress(c.Request.Context(), st)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
 }
 
 // revealMembers discloses the names of the committee once sign-in has

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	in.GET("/audit/verify", s.requireRole(auditReaders...), s.verifyAudit)
 
 	s.poolRoutes(e, in)
+	s.drawProgressRoutes(in)
 	s.sessionRoutes(in)
 	in.GET("/sessions/:id/archive/export", s.requireRole(archiveKeepers...), s.exportEvidence)
 	in.POST("/sessions/:id/archive/verify", s.requireRole(archiveKeepers...), s.verifyEvidence)
@@ -52,6 +53,4 @@ func (s *Server) routes() {
 	e.POST("/api/clock", s.clockExchange)
 	s.mediaRoutes(e)
 	s.archiveRoutes(e)
-	s.recorderRoutes(e, in)
-	s.metricsRoutes(e)
 }

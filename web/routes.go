@@ -53,4 +53,6 @@ func (s *Server) routes() {
 	e.POST("/api/clock", s.clockExchange)
 	s.mediaRoutes(e)
 	s.archiveRoutes(e)
+	s.recorderRoutes(e, in)
+	s.metricsRoutes(e)
 }

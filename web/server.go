@@ -84,6 +84,12 @@ type Params struct {
 	ICEServers []ICEServer
 	// Checks are pinged by /readyz, by name (e.g. "postgres", "redis").
 	Checks map[string]Pinger
+	// Recorders keeps the edge recorders' status reports; nil makes
+	// POST /api/devices/status and GET /api/sessions/{id}/recorders
+	// answer 503.
+	Recorders Recorders
+	// Metrics serves /metrics and counts requests (see Metrics).
+	Metrics Metrics
 	// SecureCookies marks the session cookie Secure (set behind HTTPS).
 	SecureCookies bool
 	// TrustedProxies are the addresses (or CIDRs) of reverse proxies whose
@@ -143,7 +149,7 @@ func New(p Params) (*Server, error) {
 	if err := e.SetTrustedProxies(p.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("web: trusted proxies: %w", err)
 	}
-	e.Use(s.recovery, s.requestLog)
+	e.Use(s.observeRequests, s.recovery, s.requestLog)
 	e.NoRoute(func(c *gin.Context) {
 		if s.serveUI(c) {
 			return

@@ -7,9 +7,12 @@
 //	evalroomctl draw verify -file record.json | -id N
 //	evalroomctl archive verify [-key K | -keys F] <folder | export.zip>
 //	evalroomctl archive verify -session N   (central archive, through the configuration)
+//	evalroomctl archive replicate [-json]   copy what the archive replica lacks, hash it back
+//	evalroomctl archive replicas check [-json]   list replica copies missing or altered
 //	evalroomctl recorder keygen -out DIR
 //	evalroomctl recorder register -room N -recorder ID -pub K
 //	evalroomctl config-doc                  print the configuration reference
+//	evalroomctl config get KEY              print one setting (for scripts)
 //
 // Commands that touch the database read the same configuration as
 // evalroomd (-config, EVALROOM_* variables, flags).
@@ -36,8 +39,11 @@ commands:
   user add               create a user (password read from stdin)
   draw verify            replay a revealed draw and check it
   config-doc             print the configuration reference (Markdown)
+  config get KEY         print one setting as evalroomd loads it (for scripts; not secrets)
   archive verify         check a recorder folder, an evidence export (offline) or, with -session N,
                          a session in the central archive: signatures, hashes and hash chains
+  archive replicate      copy every segment and manifest the archive replica lacks, hash the replica back
+  archive replicas check list segments whose replica copy is missing or altered (changes nothing)
   recorder keygen        write a recorder's Ed25519 key pair and print the public key
   recorder register      register a room's recorder and its public key
   loadtest               publish and watch synthetic media on a running server (WHIP/WHEP)
@@ -69,6 +75,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return cmdMigrate(ctx, args[1:], stdout, environ)
 	case "config-doc":
 		return cmdConfigDoc(stdout)
+	case "config":
+		if len(args) > 1 && args[1] == "get" {
+			return cmdConfigGet(args[2:], stdout, environ)
+		}
 	case "loadtest":
 		return cmdLoadtest(ctx, args[1:], stdout, environ)
 	case "user":
@@ -82,6 +92,12 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	case "archive":
 		if len(args) > 1 && args[1] == "verify" {
 			return cmdArchiveVerify(ctx, args[2:], stdout, environ)
+		}
+		if len(args) > 1 && args[1] == "replicate" {
+			return cmdArchiveReplicate(ctx, args[2:], stdout, environ)
+		}
+		if len(args) > 2 && args[1] == "replicas" && args[2] == "check" {
+			return cmdArchiveReplicasCheck(ctx, args[3:], stdout, environ)
 		}
 	case "recorder":
 		if len(args) > 1 && args[1] == "keygen" {

@@ -30,9 +30,14 @@ func (m *Main) startArchive(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("archive store %s: %w", c.Store, err)
 	}
+	repl, err := m.startReplication(ctx, store)
+	if err != nil {
+		return err
+	}
 	m.archive, err = archive.New(archive.Params{
 		DB: m.db, Store: store, Keys: archivewire.RecorderKeys{Rooms: m.rooms}, Audit: m.audit,
 		MaxSegmentBytes: int64(c.MaxSegmentMB) << 20, Logger: m.log.With("component", "archive"),
+		Replicator: repl,
 	})
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)

@@ -160,6 +160,22 @@ type Archive struct {
 	S3UseSSL    bool   `yaml:"s3_use_ssl" doc:"talk HTTPS to the S3 endpoint (store s3)"`
 	S3Region    string `yaml:"s3_region" doc:"S3 region (empty: ask the server) (store s3)"`
 	S3Prefix    string `yaml:"s3_prefix" doc:"prefix of the segments' object keys, e.g. segments/ (store s3)"`
+	// ReplicaStore chooses the archive's second copy (the law asks for
+	// two): "" (none), "fs" (ReplicaDir) or "s3" (ReplicaS3*). Each
+	// accepted segment and its signed manifest are copied there.
+	ReplicaStore string `yaml:"replica_store" doc:"second copy of the archive: empty (none), fs (archive.replica_dir) or s3 (archive.replica_s3_*); each accepted segment and manifest is copied there"`
+	// ReplicaDir is the fs replica's folder (another disk or mount), or
+	// the s3 replica's upload spool (empty: archive.dir/tmp).
+	ReplicaDir string `yaml:"replica_dir" doc:"folder of the replica (replica_store fs), on another disk or mount; for replica_store s3 its upload spool (empty: archive.dir/tmp)"`
+	// ReplicaS3Endpoint … ReplicaS3Prefix configure the s3 replica, as
+	// S3Endpoint … S3Prefix do the primary; the bucket must exist.
+	ReplicaS3Endpoint  string `yaml:"replica_s3_endpoint" doc:"S3 endpoint host:port of the replica, without scheme (replica_store s3)"`
+	ReplicaS3Bucket    string `yaml:"replica_s3_bucket" doc:"S3 bucket of the replica; it must exist (replica_store s3)"`
+	ReplicaS3AccessKey string `yaml:"replica_s3_access_key" doc:"S3 access key of the replica (replica_store s3)"`
+	ReplicaS3SecretKey string `yaml:"replica_s3_secret_key" doc:"S3 secret key of the replica; give it through the environment (replica_store s3)" secret:"true"`
+	ReplicaS3UseSSL    bool   `yaml:"replica_s3_use_ssl" doc:"talk HTTPS to the replica's S3 endpoint (replica_store s3)"`
+	ReplicaS3Region    string `yaml:"replica_s3_region" doc:"S3 region of the replica (empty: ask the server) (replica_store s3)"`
+	ReplicaS3Prefix    string `yaml:"replica_s3_prefix" doc:"prefix of the replica's object keys; its manifests go under this prefix followed by manifests/ (replica_store s3)"`
 }
 
 // Demo configures demo data seeded at start-up (make run).
@@ -183,7 +199,7 @@ func Default() Config {
 		Room:       Room{FaultBeforeStartMinutes: 120, FaultDuringEvalMinutes: 240, FaultSweepSeconds: 30},
 		Media:      Media{TokenTTLSeconds: 600, UDPAddr: "127.0.0.1:7882", BatchSends: true},
 		Cluster:    Cluster{ClaimTTLSeconds: 15},
-		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512, Store: "fs", S3UseSSL: true, S3Prefix: "segments/"},
+		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512, Store: "fs", S3UseSSL: true, S3Prefix: "segments/", ReplicaS3UseSSL: true, ReplicaS3Prefix: "segments/"},
 		Demo:       Demo{Experts: 300},
 	}
 }

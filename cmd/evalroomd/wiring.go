@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/expertpool/notify"
+	"github.com/evalroom/evalroom/internal/events"
 	"github.com/evalroom/evalroom/web"
 	"github.com/evalroom/evalroom/web/auth"
 )
@@ -30,6 +32,16 @@ func (m *Main) provider() (notify.Provider, error) {
 	}
 }
 
+// drawProgressEvents publishes what the audit log does not record of a
+// draw's invitations (a message delivered, retried, skipped) as a
+// "draw.progress" hint, so the draw page refreshes its counts.
+type drawProgressEvents struct{ bus *events.Bus }
+
+// DrawProgressed publishes the hint; a failure is only logged.
+func (d drawProgressEvents) DrawProgressed(ctx context.Context, drawID int64) {
+	d.bus.Notify(ctx, events.Event{Action: "draw.progress", Object: "draw:" + strconv.FormatInt(drawID, 10)})
+}
+
 // startBackground starts the notification pipeline (relay, delivery
 // workers, deadline runner); Close stops it.
 func (m *Main) startBackground(ctx context.Context) error {
@@ -47,7 +59,7 @@ func (m *Main) startBackground(ctx context.Context) error {
 		Workers: m.Config.Notify.Workers, MaxAttempts: m.Config.Notify.MaxAttempts,
 		LinkBaseURL:      strings.TrimRight(m.Config.HTTP.PublicURL, "/") + "/confirm",
 		DeadlineInterval: sweep, CallbackSecret: m.Config.Notify.WebhookSecret,
-		Logger: m.log,
+		Progress: drawProgressEvents{m.events}, Logger: m.log,
 	})
 	if err != nil {
 		return fmt.Errorf("start notifier: %w", err)

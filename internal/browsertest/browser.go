@@ -137,7 +137,7 @@ func Shot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err != nil {
 		t.Logf("browsertest: screenshot %s: %v", name, err)
 		return ""
@@ -161,7 +161,8 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 func safeName(s string) string { return strings.Trim(unsafeChars.ReplaceAllString(s, "_"), "_") }
 
 // Login logs in on base's login page as user with password, in the tab
-// ctx, and waits for the home page the server sends the user to.
+// ctx, and waits until the browser has left the login page for the
+// user's home page.
 func Login(t testing.TB, ctx context.Context, base, user, password string) {
 	t.Helper()
 	Do(t, ctx, 30*time.Second,
@@ -170,8 +171,8 @@ func Login(t testing.TB, ctx context.Context, base, user, password string) {
 		chromedp.SendKeys(chromedp.CSS(`#login input[name=username]`), user),
 		chromedp.SendKeys(chromedp.CSS(`#login input[name=password]`), password),
 		chromedp.Click(chromedp.CSS(`#login button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#topbar .who`)),
 	)
+	WaitFor(t, ctx, `location.pathname !== '/login' && document.readyState === 'complete'`, 30*time.Second)
 }
 
 // Login logs in on the first tab.
@@ -206,16 +207,24 @@ func Text(t testing.TB, ctx context.Context, sel string) string {
 	return s
 }
 
-// WaitFor waits until the JavaScript expression is truthy.
+// WaitFor waits until the JavaScript expression is truthy, evaluating
+// it every 100 ms (a navigation in between is no failure).
 func WaitFor(t testing.TB, ctx context.Context, expr string, timeout time.Duration) {
 	t.Helper()
-	Do(t, ctx, timeout, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))(ctx, tg)
-		if err != nil {
-			return fmt.Errorf("waiting for %s: %w", expr, err)
+	deadline := time.Now().Add(timeout)
+	check := fmt.Sprintf(`!!(%s)`, expr)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](check))
+		cancel()
+		if err == nil && ok {
+			return
 		}
-		return nil
-	}))
+		lastErr = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	fail(t, ctx, fmt.Errorf("waited %s for %s (last error: %v)", timeout, expr, lastErr))
 }
 
 // WaitText waits until the page's text contains want.

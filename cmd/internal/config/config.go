@@ -160,6 +160,9 @@ type Archive struct {
 	S3UseSSL    bool   `yaml:"s3_use_ssl" doc:"talk HTTPS to the S3 endpoint (store s3)"`
 	S3Region    string `yaml:"s3_region" doc:"S3 region (empty: ask the server) (store s3)"`
 	S3Prefix    string `yaml:"s3_prefix" doc:"prefix of the segments' object keys, e.g. segments/ (store s3)"`
+	// RetentionYears is how long a session's recordings are kept after
+	// the session ended; never below the legal minimum of 15 years.
+	RetentionYears int `yaml:"retention_years" doc:"years a session's recordings are kept after it ended before the daily retention job deletes them (legal holds excepted); at least 15"`
 	// ReplicaStore chooses the archive's second copy (the law asks for
 	// two): "" (none), "fs" (ReplicaDir) or "s3" (ReplicaS3*). Each
 	// accepted segment and its signed manifest are copied there.
@@ -199,7 +202,7 @@ func Default() Config {
 		Room:       Room{FaultBeforeStartMinutes: 120, FaultDuringEvalMinutes: 240, FaultSweepSeconds: 30},
 		Media:      Media{TokenTTLSeconds: 600, UDPAddr: "127.0.0.1:7882", BatchSends: true},
 		Cluster:    Cluster{ClaimTTLSeconds: 15},
-		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512, Store: "fs", S3UseSSL: true, S3Prefix: "segments/", ReplicaS3UseSSL: true, ReplicaS3Prefix: "segments/"},
+		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512, Store: "fs", S3UseSSL: true, S3Prefix: "segments/", RetentionYears: 15, ReplicaS3UseSSL: true, ReplicaS3Prefix: "segments/"},
 		Demo:       Demo{Experts: 300},
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/evalroom/evalroom/expertpool/idcard"
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -175,7 +176,7 @@ func (s *Service) CreateExpert(ctx context.Context, actor string, in ExpertInput
 		return Expert{}, err
 	}
 	if _, dup := known[string(rec.index)]; dup {
-		return Expert{}, fmt.Errorf("%w: 身份证号 %s 已在专家库中", ErrConflict, idcard.Mask(in.IDNumber))
+		return Expert{}, errtext.Field(fmt.Errorf("%w: 身份证号 %s 已在专家库中", ErrConflict, idcard.Mask(in.IDNumber)), "id_number")
 	}
 	var fe fieldErrors
 	for _, r := range in.Relatives {
@@ -212,7 +213,7 @@ func (s *Service) CreateExpert(ctx context.Context, actor string, in ExpertInput
 		return err
 	})
 	if errors.Is(err, ErrConflict) {
-		return Expert{}, fmt.Errorf("%w: 身份证号 %s 已在专家库中", ErrConflict, idcard.Mask(in.IDNumber))
+		return Expert{}, errtext.Field(fmt.Errorf("%w: 身份证号 %s 已在专家库中", ErrConflict, idcard.Mask(in.IDNumber)), "id_number")
 	}
 	if err != nil {
 		return Expert{}, fmt.Errorf("create expert: %w", err)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/evalroom/evalroom/expertpool/idcard"
+	"github.com/evalroom/evalroom/internal/errtext"
 )
 
 // Field names of expert input, in Chinese, shared by validation messages
@@ -45,7 +46,18 @@ func (fe *fieldErrors) add(field, format string, args ...any) {
 	*fe = append(*fe, fieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// err joins the problems into one ErrInvalid error, or nil.
+// expertJSONFields are the JSON names of ExpertInput's fields, by their
+// Chinese names, so that a form shows a problem beside its field.
+var expertJSONFields = map[string]string{
+	colName: "name", colIDNumber: "id_number", colMobile: "mobile", colRegion: "region",
+	colSpecialties: "specialties", colEmployer: "employer_code", colFormer: "former_employers",
+	colConsultancies: "consultancies", colRelatives: "relatives", colStatus: "status",
+	colSuspendedUntil: "status", colReason: "status", colUnavailable: "unavailable",
+}
+
+// err joins the problems into one ErrInvalid error, or nil. The error
+// names (errtext.Field) the JSON field of the first problem when it is an
+// expert's.
 func (fe fieldErrors) err() error {
 	if len(fe) == 0 {
 		return nil
@@ -54,7 +66,11 @@ func (fe fieldErrors) err() error {
 	for i, e := range fe {
 		parts[i] = e.Field + "：" + e.Msg
 	}
-	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(parts, "；"))
+	err := fmt.Errorf("%w: %s", ErrInvalid, strings.Join(parts, "；"))
+	if f := expertJSONFields[fe[0].Field]; f != "" {
+		return errtext.Field(err, f)
+	}
+	return err
 }
 
 // calendarDay returns the date of t in t's own location as UTC midnight.

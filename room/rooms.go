@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -71,9 +72,9 @@ func (s *Service) AddRoom(ctx context.Context, actor string, sessionID int64, in
 	case actor == "":
 		return Room{}, fmt.Errorf("%w: 缺少操作人", ErrInvalid)
 	case in.Name == "" || utf8.RuneCountInString(in.Name) > 64:
-		return Room{}, fmt.Errorf("%w: 评标室名称不能为空且不超过64字", ErrInvalid)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 评标室名称不能为空且不超过64字", ErrInvalid), "name")
 	case in.Seats < 1 || in.Seats > 99:
-		return Room{}, fmt.Errorf("%w: 座位数须在1至99之间", ErrInvalid)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 座位数须在1至99之间", ErrInvalid), "seats")
 	}
 	var room Room
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -82,7 +83,7 @@ func (s *Service) AddRoom(ctx context.Context, actor string, sessionID int64, in
 			return err
 		}
 		if !sess.HasVenue(in.VenueCode) {
-			return fmt.Errorf("%w: 场地 %s 不属于本场评标", ErrInvalid, in.VenueCode)
+			return errtext.Field(fmt.Errorf("%w: 场地 %s 不属于本场评标", ErrInvalid, in.VenueCode), "venue_code")
 		}
 		if sess.Phase.Final() {
 			return fmt.Errorf("%w: 评标已%s，不能再添加评标室", ErrPhase, sess.Phase.Label())
@@ -118,9 +119,9 @@ func (s *Service) RegisterRecorder(ctx context.Context, actor string, roomID int
 	case actor == "":
 		return Room{}, fmt.Errorf("%w: 缺少操作人", ErrInvalid)
 	case !recorderRE.MatchString(recorderID):
-		return Room{}, fmt.Errorf("%w: 录像设备编号须为 1–64 位字母、数字或 _ . -", ErrInvalid)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 录像设备编号须为 1–64 位字母、数字或 _ . -", ErrInvalid), "recorder_id")
 	case len(pub) != ed25519.PublicKeySize:
-		return Room{}, fmt.Errorf("%w: 设备公钥须为32字节的 Ed25519 公钥", ErrInvalid)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 设备公钥须为32字节的 Ed25519 公钥", ErrInvalid), "public_key")
 	}
 	var room Room
 	err := s.inTx(ctx, func(tx pgx.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -44,7 +45,11 @@ func hundredths(v float64) bool {
 
 func (sh *ScoreSheet) validate() error {
 	if len(sh.Bidders) == 0 || len(sh.Criteria) == 0 {
-		return fmt.Errorf("%w: 评分表至少需要一个投标人和一个评分项", ErrInvalid)
+		field := "bidders"
+		if len(sh.Bidders) > 0 {
+			field = "criteria"
+		}
+		return errtext.Field(fmt.Errorf("%w: 评分表至少需要一个投标人和一个评分项", ErrInvalid), field)
 	}
 	if len(sh.Bidders) > 200 || len(sh.Criteria) > 200 {
 		return fmt.Errorf("%w: 投标人和评分项各不能超过200个", ErrInvalid)
@@ -53,19 +58,19 @@ func (sh *ScoreSheet) validate() error {
 	for i := range sh.Bidders {
 		b := &sh.Bidders[i]
 		if err := checkSheetEntry("投标人", &b.Code, &b.Name, bidders); err != nil {
-			return err
+			return errtext.Field(err, "bidders")
 		}
 	}
 	for i := range sh.Criteria {
 		c := &sh.Criteria[i]
 		if err := checkSheetEntry("评分项", &c.Code, &c.Name, criteria); err != nil {
-			return err
+			return errtext.Field(err, "criteria")
 		}
 		switch {
 		case !hundredths(c.Min) || !hundredths(c.Max) || math.Abs(c.Min) > maxScore || math.Abs(c.Max) > maxScore:
-			return fmt.Errorf("%w: 评分项 %s 的分值范围须为最多两位小数、绝对值不超过 %.2f 的数", ErrInvalid, c.Code, maxScore)
+			return errtext.Field(fmt.Errorf("%w: 评分项 %s 的分值范围须为最多两位小数、绝对值不超过 %.2f 的数", ErrInvalid, c.Code, maxScore), "criteria")
 		case c.Max <= c.Min:
-			return fmt.Errorf("%w: 评分项 %s 的最高分必须大于最低分", ErrInvalid, c.Code)
+			return errtext.Field(fmt.Errorf("%w: 评分项 %s 的最高分必须大于最低分", ErrInvalid, c.Code), "criteria")
 		}
 	}
 	return nil

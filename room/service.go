@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -124,6 +125,16 @@ var constraintMessages = map[string]string{
 	"faults_one_open":           "已有尚未恢复的音视频故障",
 }
 
+// constraintFields name the input field a constraint's conflict is
+// about (errtext.Field), so that a form shows it beside the field.
+var constraintFields = map[string]string{
+	"sessions_ref_key":          "ref",
+	"rooms_recorder_id_key":     "recorder_id",
+	"rooms_recorder_key_key":    "public_key",
+	"session_rooms_pkey":        "name",
+	"rooms_venue_code_name_key": "name",
+}
+
 // mapPgError turns a unique or foreign-key violation into ErrConflict
 // with a Chinese message, and a check violation into ErrInvalid; other
 // errors pass through.
@@ -135,7 +146,11 @@ func mapPgError(err error) error {
 	switch pe.Code {
 	case "23505", "23503":
 		if msg, ok := constraintMessages[pe.ConstraintName]; ok {
-			return fmt.Errorf("%w: %s", ErrConflict, msg)
+			err := fmt.Errorf("%w: %s", ErrConflict, msg)
+			if f := constraintFields[pe.ConstraintName]; f != "" {
+				return errtext.Field(err, f)
+			}
+			return err
 		}
 		return fmt.Errorf("%w: 与已有数据冲突（%s）", ErrConflict, pe.ConstraintName)
 	case "23514", "23502":

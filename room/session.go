@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -91,29 +92,31 @@ func (in *SessionInput) validate() error {
 	in.MainVenue = strings.TrimSpace(in.MainVenue)
 	switch {
 	case !refRE.MatchString(in.Ref):
-		return fmt.Errorf("%w: 评标会话编号须为 1–64 位字母、数字或 _ . : -", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 评标会话编号须为 1–64 位字母、数字或 _ . : -", ErrInvalid), "ref")
 	case in.DrawID < 0:
-		return fmt.Errorf("%w: 抽取编号无效", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 抽取编号无效", ErrInvalid), "draw_id")
 	case in.ProjectCode == "" || utf8.RuneCountInString(in.ProjectCode) > 64:
-		return fmt.Errorf("%w: 项目编号不能为空且不超过64字", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 项目编号不能为空且不超过64字", ErrInvalid), "project_code")
 	case in.ProjectName == "" || utf8.RuneCountInString(in.ProjectName) > 200:
-		return fmt.Errorf("%w: 项目名称不能为空且不超过200字", ErrInvalid)
-	case in.StartsAt.IsZero() || in.EndsAt.IsZero():
-		return fmt.Errorf("%w: 必须填写计划开始时间和预计结束时间", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 项目名称不能为空且不超过200字", ErrInvalid), "project_name")
+	case in.StartsAt.IsZero():
+		return errtext.Field(fmt.Errorf("%w: 必须填写计划开始时间", ErrInvalid), "starts_at")
+	case in.EndsAt.IsZero():
+		return errtext.Field(fmt.Errorf("%w: 必须填写预计结束时间", ErrInvalid), "ends_at")
 	case !in.EndsAt.After(in.StartsAt):
-		return fmt.Errorf("%w: 预计结束时间必须晚于开始时间", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 预计结束时间必须晚于开始时间", ErrInvalid), "ends_at")
 	case !venueRE.MatchString(in.MainVenue):
-		return fmt.Errorf("%w: 主场场地编码无效", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 主场场地编码无效", ErrInvalid), "main_venue")
 	}
 	seen := map[string]bool{in.MainVenue: true}
 	for i, v := range in.RemoteVenues {
 		v = strings.TrimSpace(v)
 		in.RemoteVenues[i] = v
 		if !venueRE.MatchString(v) {
-			return fmt.Errorf("%w: 副场场地编码 %q 无效", ErrInvalid, v)
+			return errtext.Field(fmt.Errorf("%w: 副场场地编码 %q 无效", ErrInvalid, v), "remote_venues")
 		}
 		if seen[v] {
-			return fmt.Errorf("%w: 场地 %s 重复", ErrInvalid, v)
+			return errtext.Field(fmt.Errorf("%w: 场地 %s 重复", ErrInvalid, v), "remote_venues")
 		}
 		seen[v] = true
 	}

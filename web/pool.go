@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/gin-gonic/gin"
 )
 
@@ -44,6 +45,14 @@ type ExpertPool interface {
 	LinkInfo(ctx context.Context, token string) (expertpool.LinkInfo, error)
 	AnswerByLink(ctx context.Context, token string, accept bool, reason string) (expertpool.AnswerResult, error)
 	GatewayCallback(ctx context.Context, a expertpool.GatewayAnswer) (expertpool.AnswerResult, error)
+
+	// RecusalSettings, SetRecusalRules and ResetRecusalRules read and
+	// change the rules new draws apply (settings_recusal.go).
+	RecusalSettings(ctx context.Context) (expertpool.RecusalSettings, error)
+	SetRecusalRules(ctx context.Context, actor string, r expertpool.Rules) (expertpool.RecusalSettings, error)
+	ResetRecusalRules(ctx context.Context, actor string) (expertpool.RecusalSettings, error)
+	// SendTestMessage sends an administrator's test message through p.
+	SendTestMessage(ctx context.Context, actor string, p notify.Provider, mobile string) error
 }
 
 // CallbackHandler verifies a gateway callback once only (replays refused)

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	in.GET("/audit/verify", s.requireRole(auditReaders...), s.verifyAudit)
 
 	s.poolRoutes(e, in)
+	s.settingsRoutes(in)
 	s.drawProgressRoutes(in)
 	s.sessionRoutes(in)
 	in.GET("/sessions/:id/archive/export", s.requireRole(archiveKeepers...), s.exportEvidence)

@@ -80,6 +80,9 @@ type Params struct {
 	// Mutes mutes rooms' audio toward the other venues (*sfu.Server);
 	// nil makes the mute routes answer 503.
 	Mutes RoomMuter
+	// Notify describes the notification provider for the administration
+	// page (GET /api/settings/notify) and sends its test messages.
+	Notify NotifySettings
 	// ICEServers are the STUN/TURN servers handed out with media tokens.
 	ICEServers []ICEServer
 	// Checks are pinged by /readyz, by name (e.g. "postgres", "redis").

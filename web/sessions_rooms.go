@@ -1,7 +1,10 @@
 package web
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"net/http"
+	"strings"
 
 	"github.com/evalroom/evalroom/room"
 	"github.com/gin-gonic/gin"
@@ -29,8 +32,9 @@ func (s *Server) addRoom(c *gin.Context) {
 
 type recorderRequest struct {
 	RecorderID string `json:"recorder_id"`
-	// PublicKey is the recorder's Ed25519 public key, base64.
-	PublicKey []byte `json:"public_key"`
+	// PublicKey is the recorder's Ed25519 public key, base64, as
+	// `evalroomctl recorder keygen` prints it.
+	PublicKey string `json:"public_key"`
 }
 
 // registerRecorder registers a room's edge recorder and its public key.
@@ -45,7 +49,12 @@ func (s *Server) registerRecorder(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	r, err := s.p.Sessions.RegisterRecorder(c.Request.Context(), me(c).Actor(), id, req.RecorderID, req.PublicKey)
+	pub, err := base64.StdEncoding.DecodeString(strings.TrimSpace(req.PublicKey))
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		s.writeError(c, fieldInvalid("public_key", "设备公钥须为 base64 编码的 32 字节 Ed25519 公钥（evalroomctl recorder keygen 打印的那一行）"))
+		return
+	}
+	r, err := s.p.Sessions.RegisterRecorder(c.Request.Context(), me(c).Actor(), id, req.RecorderID, pub)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/evalroom/evalroom/web/auth"
 	"github.com/gin-gonic/gin"
@@ -16,10 +17,16 @@ func (s *Server) listUsers(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"users": users})
 }
 
+// createUser creates a user; the API asks for a name (display_name),
+// which the page shows everywhere the user acts.
 func (s *Server) createUser(c *gin.Context) {
 	var in auth.UserInput
 	if err := bindJSON(c, &in); err != nil {
 		s.writeError(c, err)
+		return
+	}
+	if strings.TrimSpace(in.DisplayName) == "" {
+		s.writeError(c, fieldInvalid("display_name", "请填写姓名"))
 		return
 	}
 	u, err := s.p.Auth.CreateUser(c.Request.Context(), me(c).Actor(), in)

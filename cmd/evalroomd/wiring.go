@@ -80,6 +80,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},
 		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, audit: m.audit, now: time.Now},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),
+		Notify:     m.notifySettings(),
 		Checks: map[string]web.Pinger{
 			"postgres": web.PingerFunc(m.db.Ping),
 			"redis":    web.PingerFunc(func(ctx context.Context) error { return m.redis.Ping(ctx).Err() }),

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/evalroom/evalroom/internal/errtext"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -40,9 +41,9 @@ func checkPassword(pw string) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLen:
-		return fmt.Errorf("%w: 密码至少 %d 位", ErrInvalid, MinPasswordLen)
+		return errtext.Field(fmt.Errorf("%w: 密码至少 %d 位", ErrInvalid, MinPasswordLen), "password")
 	case len(pw) > MaxPasswordLen:
-		return fmt.Errorf("%w: 密码过长（最多 %d 字节）", ErrInvalid, MaxPasswordLen)
+		return errtext.Field(fmt.Errorf("%w: 密码过长（最多 %d 字节）", ErrInvalid, MaxPasswordLen), "password")
 	}
 	return nil
 }

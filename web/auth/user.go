@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/evalroom/evalroom/internal/errtext"
 )
 
 // User is an account of evalroom.
@@ -64,19 +66,19 @@ func (u *User) validate() error {
 	u.VenueCode = strings.TrimSpace(u.VenueCode)
 	u.SessionRef = strings.TrimSpace(u.SessionRef)
 	if !usernameRE.MatchString(u.Username) {
-		return fmt.Errorf("%w: 用户名须为 2–64 位字母、数字或 _ . @ -", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 用户名须为 2–64 位字母、数字或 _ . @ -", ErrInvalid), "username")
 	}
 	if utf8.RuneCountInString(u.DisplayName) > 100 {
-		return fmt.Errorf("%w: 显示名称最多 100 个字", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 显示名称最多 100 个字", ErrInvalid), "display_name")
 	}
 	if _, err := ParseRole(string(u.Role)); err != nil {
-		return err
+		return errtext.Field(err, "role")
 	}
 	if u.Role == RoleStaff && u.VenueCode == "" {
-		return fmt.Errorf("%w: 现场工作人员必须指定场地编码（venue_code）", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 现场工作人员必须指定场地编码（venue_code）", ErrInvalid), "venue_code")
 	}
 	if u.Role == RoleEvaluator && u.SessionRef == "" {
-		return fmt.Errorf("%w: 评标专家账号必须指定评标会话（session_ref）", ErrInvalid)
+		return errtext.Field(fmt.Errorf("%w: 评标专家账号必须指定评标会话（session_ref）", ErrInvalid), "session_ref")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -48,7 +49,7 @@ func (s *Store) CreateUser(ctx context.Context, actor string, in UserInput) (Use
 			u.Username, u.DisplayName, hash, string(u.Role), u.VenueCode, u.SessionRef, now))
 		if err != nil {
 			if e := dbError(err); e == ErrConflict {
-				return fmt.Errorf("%w: 用户名 %s 已存在", ErrConflict, u.Username)
+				return errtext.Field(fmt.Errorf("%w: 用户名 %s 已存在", ErrConflict, u.Username), "username")
 			}
 			return dbError(err)
 		}

@@ -9,6 +9,7 @@
 //	evalroomctl archive verify -session N   (central archive, through the configuration)
 //	evalroomctl archive replicate [-json]   copy what the archive replica lacks, hash it back
 //	evalroomctl archive replicas check [-json]   list replica copies missing or altered
+//	evalroomctl archive expire [-dry-run] [-json]   delete what the retention period no longer requires
 //	evalroomctl recorder keygen -out DIR
 //	evalroomctl recorder register -room N -recorder ID -pub K
 //	evalroomctl config-doc                  print the configuration reference
@@ -44,6 +45,8 @@ commands:
                          a session in the central archive: signatures, hashes and hash chains
   archive replicate      copy every segment and manifest the archive replica lacks, hash the replica back
   archive replicas check list segments whose replica copy is missing or altered (changes nothing)
+  archive expire         run the retention job once: delete segments whose session ended more than
+                         archive.retention_years ago and that no legal hold covers (-dry-run: list only)
   recorder keygen        write a recorder's Ed25519 key pair and print the public key
   recorder register      register a room's recorder and its public key
   loadtest               publish and watch synthetic media on a running server (WHIP/WHEP)
@@ -92,6 +95,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	case "archive":
 		if len(args) > 1 && args[1] == "verify" {
 			return cmdArchiveVerify(ctx, args[2:], stdout, environ)
+		}
+		if len(args) > 1 && args[1] == "expire" {
+			return cmdArchiveExpire(ctx, args[2:], stdout, environ)
 		}
 		if len(args) > 1 && args[1] == "replicate" {
 			return cmdArchiveReplicate(ctx, args[2:], stdout, environ)

@@ -23,9 +23,16 @@ func funnelOf(err error) any {
 
 // createDraw draws the committee of an evaluation session. An unfilled
 // quota answers 409 with the funnel in error.funnel; nothing is booked.
+// When the session it names exists already, the draw must fit it (same
+// venues, still scheduled, no draw yet) and is linked to it.
 func (s *Server) createDraw(c *gin.Context) {
 	var req expertpool.DrawRequest
 	if err := bindJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	sess, found, err := s.sessionForDraw(c.Request.Context(), req)
+	if err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -33,6 +40,9 @@ func (s *Server) createDraw(c *gin.Context) {
 	if err != nil {
 		s.writeError(c, drawRequestError(err, req))
 		return
+	}
+	if found {
+		s.linkDraw(c.Request.Context(), me(c).Actor(), sess, res.DrawID)
 	}
 	c.JSON(http.StatusCreated, res)
 }

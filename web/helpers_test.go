@@ -234,6 +234,7 @@ type apiErr struct {
 		Message string          `json:"message"`
 		Funnel  json.RawMessage `json:"funnel"`
 		Rows    json.RawMessage `json:"rows"`
+		Field   string          `json:"field"`
 	} `json:"error"`
 }
 

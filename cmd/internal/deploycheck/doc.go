@@ -17,12 +17,18 @@
 //     the shared libraries the build links (found with pkg-config and
 //     dpkg on this Debian machine).
 //   - systemd: `systemd-analyze verify` (strict: no warning accepted) and
-//     `systemd-analyze security --offline` on the units in a scratch root,
-//     systemd-sysusers and systemd-tmpfiles on the sysusers.d and
-//     tmpfiles.d files, and the units' settings against the defaults.
+//     `systemd-analyze security --offline` on the units (the backup's
+//     too) in a scratch root, systemd-sysusers and systemd-tmpfiles on
+//     the sysusers.d and tmpfiles.d files, and the units' settings
+//     against the defaults.
 //   - k8s: every manifest decoded strictly into its k8s.io/api type
 //     (unknown or mistyped fields fail), then selectors, probes, ports,
 //     references and the pods' environment checked.
 //   - settings: every EVALROOM_* name in deploy/ is a real setting of
 //     evalroomd or evalroom-edge.
+//   - backup: deploy/backup/pg-backup.sh and pg-restore.sh run with the
+//     real pg_dump and pg_restore against the test PostgreSQL (backup,
+//     checksum, retention, restore into an empty database, the refusals
+//     and exit codes), shellcheck when installed, and the nightly
+//     evalroom-backup.service/.timer against the script and tmpfiles.
 package deploycheck

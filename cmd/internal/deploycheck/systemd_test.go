@@ -19,6 +19,13 @@ import (
 
 var units = []string{"evalroomd.service", "evalroom-edge.service"}
 
+// backupUnits are the nightly PostgreSQL backup (backup_test.go checks
+// their settings); verify and security check them with the others.
+var backupUnits = []string{"evalroom-backup.service", "evalroom-backup.timer"}
+
+// allUnits is every unit of deploy/systemd.
+func allUnits() []string { return append(append([]string{}, units...), backupUnits...) }
+
 // unitRoot makes a scratch file-system root for systemd-analyze --root:
 // the system's own units (targets such as network-online.target), the
 // given units in /etc/systemd/system, and an empty executable at each
@@ -56,7 +63,7 @@ func unitRoot(t *testing.T, files map[string][]byte) string {
 func unitFiles(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, u := range units {
+	for _, u := range allUnits() {
 		data, err := os.ReadFile(deployPath(t, "systemd", u))
 		require.NoError(t, err)
 		out[u] = data
@@ -98,7 +105,7 @@ func analyze(t *testing.T, args ...string) (string, error) {
 func TestSystemdVerify(t *testing.T) {
 	t.Run("deploy/systemd units", func(t *testing.T) {
 		root := unitRoot(t, unitFiles(t))
-		out, err := analyze(t, append([]string{"verify", "--root=" + root}, units...)...)
+		out, err := analyze(t, append([]string{"verify", "--root=" + root}, allUnits()...)...)
 		require.NoError(t, err, "%s", out)
 		require.Empty(t, strings.TrimSpace(out), "systemd-analyze verify warned")
 	})
@@ -116,7 +123,7 @@ func TestSystemdVerify(t *testing.T) {
 // scale: below 4 is "OK"). The figures are logged.
 func TestSystemdSecurity(t *testing.T) {
 	root := unitRoot(t, unitFiles(t))
-	for _, u := range units {
+	for _, u := range append(append([]string{}, units...), "evalroom-backup.service") {
 		out, err := analyze(t, "security", "--offline=true", "--root="+root, "--threshold=30", "--no-pager", u)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		t.Log(lines[len(lines)-1])

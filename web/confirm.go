@@ -32,6 +32,10 @@ type confirmView struct {
 	Info      *confirmInfo
 	CanAnswer bool
 	Token     string
+	// ReasonError is shown beside the reason of a refused decline, whose
+	// part of the form then stays open with the reason typed so far.
+	ReasonError string
+	Reason      string
 }
 
 type confirmInfo struct {
@@ -99,10 +103,15 @@ func (s *Server) confirmAnswer(c *gin.Context) {
 		s.confirmRetry(c, token, http.StatusBadRequest, "请选择接受或拒绝")
 		return
 	}
-	res, err := s.p.Pool.AnswerByLink(c.Request.Context(), token, accept, strings.TrimSpace(c.PostForm("reason")))
+	reason := strings.TrimSpace(c.PostForm("reason"))
+	res, err := s.p.Pool.AnswerByLink(c.Request.Context(), token, accept, reason)
 	if err != nil {
 		if errors.Is(err, expertpool.ErrInvalid) {
 			status, body := classify(err)
+			if !accept {
+				s.confirmReasonRetry(c, token, status, body.Message, reason)
+				return
+			}
 			s.confirmRetry(c, token, status, body.Message)
 			return
 		}
@@ -129,6 +138,18 @@ func (s *Server) confirmRetry(c *gin.Context, token string, status int, msg stri
 		return
 	}
 	s.renderConfirm(c, status, confirmView{Message: msg, Tone: "err", Info: infoView(info), CanAnswer: info.CanAnswer, Token: token})
+}
+
+// confirmReasonRetry shows the form again with the decline open and msg
+// beside the reason (nothing was recorded; the link is still unused).
+func (s *Server) confirmReasonRetry(c *gin.Context, token string, status int, msg, reason string) {
+	info, err := s.p.Pool.LinkInfo(c.Request.Context(), token)
+	if err != nil {
+		s.confirmError(c, err)
+		return
+	}
+	s.renderConfirm(c, status, confirmView{Info: infoView(info), CanAnswer: info.CanAnswer, Token: token,
+		ReasonError: msg, Reason: reason})
 }
 
 // confirmError shows a refusal: a forged, expired or used link (401), a

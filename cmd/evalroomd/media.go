@@ -74,6 +74,7 @@ func (m *Main) startRoom(ctx context.Context) error {
 		return fmt.Errorf("sfu: %w", err)
 	}
 	m.closer = append(m.closer, func(context.Context) error { return m.sfu.Close() })
+	m.startMuteRefresh()
 	m.startFaultSweeper(time.Duration(rc.FaultSweepSeconds) * time.Second)
 	return nil
 }

@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	api := e.Group("/api", s.csrf)
 	api.GET("/openapi.yaml", s.openapi)
 	api.POST("/login", s.login)
+	api.GET("/demo/messages", s.demoMessages)
 
 	// Logged in.
 	in := api.Group("", s.authenticate)

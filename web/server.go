@@ -69,6 +69,9 @@ type Params struct {
 	// Evidence exports and verifies sessions' archived evidence; nil
 	// makes /api/sessions/{id}/archive/... answer 503.
 	Evidence Evidence
+	// DemoInbox is the demo's phone (GET /api/demo/messages); nil outside
+	// the demo.
+	DemoInbox DemoInbox
 	// Events delivers live change hints to the panels (GET /api/events);
 	// nil makes that route answer 503.
 	Events EventBus

@@ -18,6 +18,7 @@ import (
 var pages = map[string][]auth.Role{
 	"login":     nil,
 	"join":      nil,
+	"phone":     nil,
 	"admin":     {auth.RoleAdmin},
 	"draw":      {auth.RoleAdmin, auth.RoleStaff, auth.RoleSupervisor},
 	"control":   {auth.RoleAdmin, auth.RoleStaff},

@@ -13,6 +13,7 @@ import (
 	"github.com/evalroom/evalroom/cmd/internal/config"
 	"github.com/evalroom/evalroom/cmd/internal/infra"
 	"github.com/evalroom/evalroom/expertpool"
+	"github.com/evalroom/evalroom/expertpool/notify"
 	"github.com/evalroom/evalroom/internal/audit"
 	"github.com/evalroom/evalroom/internal/events"
 	"github.com/evalroom/evalroom/internal/seal"
@@ -44,6 +45,8 @@ type Main struct {
 	audit *audit.Log
 	// events carries live change hints between nodes and to the panels.
 	events *events.Bus
+	// inbox is the demo's phone (demo.seed with the log provider), else nil.
+	inbox *notify.Inbox
 	pool  *expertpool.Service
 	users *auth.Store
 	rooms *room.Service

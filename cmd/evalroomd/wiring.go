@@ -20,7 +20,12 @@ func (m *Main) provider() (notify.Provider, error) {
 	c := m.Config.Notify
 	switch c.Provider {
 	case "log":
-		return &notify.LogProvider{Logger: m.log.With("component", "notify-log")}, nil
+		p := &notify.LogProvider{Logger: m.log.With("component", "notify-log")}
+		if m.Config.Demo.Seed { // the demo's phone shows the messages in a page
+			m.inbox = &notify.Inbox{Next: p}
+			return m.inbox, nil
+		}
+		return p, nil
 	case "webhook":
 		p, err := notify.NewWebhookProvider(notify.WebhookParams{URL: c.WebhookURL, Secret: c.WebhookSecret})
 		if err != nil {
@@ -74,7 +79,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 	hours := time.Duration(m.Config.HTTP.SessionHours) * time.Hour
 	m.users = auth.NewStore(m.db, auth.WithAudit(m.audit), auth.WithSessionTimeouts(hours, hours))
 	srv, err := web.New(web.Params{
-		Auth: m.users, Audit: m.audit, Pool: m.pool, Events: m.events,
+		Auth: m.users, Audit: m.audit, Pool: m.pool, Events: m.events, DemoInbox: m.demoInbox(),
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(), Mutes: m.sfu,
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},

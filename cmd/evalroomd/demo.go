@@ -70,13 +70,21 @@ func (m *Main) seedDemo(ctx context.Context, users *auth.Store) (string, error) 
 		return "", fmt.Errorf("demo session: %w", err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n  evalroom demo is running at %s\n  accounts (password %q):\n", m.Config.HTTP.PublicURL, demoPassword)
+	base := strings.TrimRight(m.Config.HTTP.PublicURL, "/")
+	fmt.Fprintf(&b, "\n  evalroom demo is running: open %s/\n  accounts (password %q):\n", base, demoPassword)
 	for _, a := range demoAccounts {
-		fmt.Fprintf(&b, "    %-11s %s\n", a.username, a.name)
+		fmt.Fprintf(&b, "    %-11s %-16s %s%s\n", a.username, a.name, base, demoHomes[a.role])
 	}
+	fmt.Fprintf(&b, "  experts: invitations arrive on the demo phone %s/phone; after sign-in at the control panel\n"+
+		"  an expert enters the one-time code shown there at %s/join\n", base, base)
 	fmt.Fprintf(&b, "  demo evaluation session %s (id %d): %s %s, %s %s\n", sess.Ref, sess.ID,
 		room.DemoMainVenue, room.DemoMainRoom, room.DemoRemoteVenue, room.DemoRemoteRoom)
 	return b.String(), nil
+}
+
+// demoHomes is each role's first page, for the banner.
+var demoHomes = map[string]string{
+	"admin": "/admin", "staff": "/control", "supervisor": "/wall", "archivist": "/archive", "evaluator": "/evaluator",
 }
 
 // demoSessionRef is the demo evaluation session's reference.

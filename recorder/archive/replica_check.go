@@ -86,14 +86,15 @@ type indexedSegment struct {
 	session  int64
 }
 
-// eachSegment calls fn for every indexed segment, in hash order, reading
-// the index a page at a time.
+// eachSegment calls fn for every indexed segment the retention job has
+// not deleted (their bytes are gone from both copies), in hash order,
+// reading the index a page at a time.
 func (r *Replicator) eachSegment(ctx context.Context, fn func(indexedSegment) error) error {
 	const page = 500
 	after := ""
 	for {
 		rows, err := r.db.Query(ctx, `SELECT hash, size, manifest_raw, recorder_id, seq, coalesce(session_id, 0)
-			FROM archive.segments WHERE hash > $1 ORDER BY hash LIMIT $2`, after, page)
+			FROM archive.segments WHERE hash > $1 AND deleted_at IS NULL ORDER BY hash LIMIT $2`, after, page)
 		if err != nil {
 			return fmt.Errorf("list segments: %w", err)
 		}

@@ -23,7 +23,8 @@ const (
 )
 
 // ReplicationStats counts the replication queue's segments by state, for
-// monitoring (a metrics exporter reads it).
+// monitoring (a metrics exporter reads it). Segments the retention job
+// deleted are not counted.
 type ReplicationStats struct {
 	// Pending segments wait for their first copy; Failed ones wait for
 	// a retry after a failed copy; Done ones are in the replica.
@@ -52,12 +53,13 @@ func enqueue(ctx context.Context, q execer, segment, manifestKey string, at time
 }
 
 // backfill queues every indexed segment the queue lacks (accepted while
-// replication was off) and returns how many.
+// replication was off), except those the retention job deleted, and
+// returns how many.
 func backfill(ctx context.Context, db *pgxpool.Pool, at time.Time) (int64, error) {
 	tag, err := db.Exec(ctx, `INSERT INTO archive.replication (segment_hash, manifest_key, enqueued_at, next_attempt_at)
 		SELECT s.hash, encode(sha256(convert_to(s.manifest_raw, 'UTF8')), 'hex'), $1, $1
 		FROM archive.segments s
-		WHERE NOT EXISTS (SELECT 1 FROM archive.replication r WHERE r.segment_hash = s.hash)
+		WHERE s.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM archive.replication r WHERE r.segment_hash = s.hash)
 		ON CONFLICT (segment_hash) DO NOTHING`, at)
 	if err != nil {
 		return 0, fmt.Errorf("queue unreplicated segments: %w", err)
@@ -73,15 +75,16 @@ type replItem struct {
 	attempts             int
 }
 
-// claim takes the next due segment (pending, or failed and due at now)
+// claim takes the next due segment (pending, or failed and due at now;
+// not one the retention job deleted)
 // and leases it until now+lease by moving its next_attempt_at, so that
 // no other worker takes it meanwhile. ok is false when none is due.
 func claim(ctx context.Context, db *pgxpool.Pool, now time.Time, lease time.Duration) (replItem, bool, error) {
 	var it replItem
 	err := db.QueryRow(ctx, `WITH due AS (
-			SELECT segment_hash FROM archive.replication
-			WHERE state <> 'done' AND next_attempt_at <= $1
-			ORDER BY next_attempt_at, segment_hash LIMIT 1 FOR UPDATE SKIP LOCKED)
+			SELECT q.segment_hash FROM archive.replication q JOIN archive.segments g ON g.hash = q.segment_hash
+			WHERE q.state <> 'done' AND q.next_attempt_at <= $1 AND g.deleted_at IS NULL
+			ORDER BY q.next_attempt_at, q.segment_hash LIMIT 1 FOR UPDATE OF q SKIP LOCKED)
 		UPDATE archive.replication r SET attempts = r.attempts + 1, next_attempt_at = $2
 		FROM due, archive.segments s
 		WHERE r.segment_hash = due.segment_hash AND s.hash = r.segment_hash
@@ -125,11 +128,12 @@ func replicationStats(ctx context.Context, db *pgxpool.Pool) (ReplicationStats, 
 	var st ReplicationStats
 	var oldest *time.Time
 	err := db.QueryRow(ctx, `SELECT
-			count(*) FILTER (WHERE state = 'pending'),
-			count(*) FILTER (WHERE state = 'failed'),
-			count(*) FILTER (WHERE state = 'done'),
-			min(enqueued_at) FILTER (WHERE state <> 'done')
-		FROM archive.replication`).Scan(&st.Pending, &st.Failed, &st.Done, &oldest)
+			count(*) FILTER (WHERE r.state = 'pending'),
+			count(*) FILTER (WHERE r.state = 'failed'),
+			count(*) FILTER (WHERE r.state = 'done'),
+			min(r.enqueued_at) FILTER (WHERE r.state <> 'done')
+		FROM archive.replication r JOIN archive.segments s ON s.hash = r.segment_hash
+		WHERE s.deleted_at IS NULL`).Scan(&st.Pending, &st.Failed, &st.Done, &oldest)
 	if err != nil {
 		return ReplicationStats{}, fmt.Errorf("replication stats: %w", err)
 	}

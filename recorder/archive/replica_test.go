@@ -337,3 +337,44 @@ func TestNewReplicatorRefusesMissingParts(t *testing.T) {
 	_, err = archive.OpenReplica(context.Background(), archive.StoreConfig{Kind: "tape"})
 	require.ErrorIs(t, err, archive.ErrInvalid)
 }
+
+// TestReplicationLeavesExpiredSegmentsAlone: once the retention job has
+// deleted a segment from both copies, replication neither counts, copies
+// nor reports it.
+func TestReplicationLeavesExpiredSegmentsAlone(t *testing.T) {
+	ctx := context.Background()
+	r := newReplicated(t)
+	rec := newRecorder(t, r.env, "edge-nj-1", 4, true)
+	old := rec.segment(t, t0, 10*time.Second)
+	upload(t, r.env, rec, old)
+	_, err := r.repl.Drain(ctx)
+	require.NoError(t, err)
+	rec.session = "10"
+	pending := rec.segment(t, t0.Add(time.Minute), 10*time.Second)
+	upload(t, r.env, rec, pending) // queued, not copied yet
+
+	book := sessionBook{
+		7:  {sel: archive.Selection{Session: 7, Rooms: []int64{4}, From: t0, To: t0.Add(time.Minute)}, ended: t0.Add(time.Minute)},
+		10: {sel: archive.Selection{Session: 10, Rooms: []int64{4}, From: t0.Add(time.Minute), To: t0.Add(2 * time.Minute)}, ended: t0.Add(2 * time.Minute)},
+	}
+	replicaSegs, ok := r.replica.Segments.(archive.Remover)
+	require.True(t, ok)
+	r.clock.Set(t0.AddDate(15, 1, 0))
+	rep, err := r.retention(t, book, replicaSegs).Expire(ctx, "system:retention", false)
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.Expired)
+	require.NoFileExists(t, r.replicaPath(old.hash), "retention removed the replica's copy")
+
+	require.Equal(t, archive.ReplicationStats{}, stats(t, r))
+	n, err := r.repl.Drain(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.NoFileExists(t, r.replicaPath(pending.hash), "an expired segment is not copied back")
+	check, err := r.repl.CheckReplica(ctx)
+	require.NoError(t, err)
+	require.True(t, check.Clean(), "%+v", check.Problems)
+	require.Zero(t, check.Segments)
+	all, err := r.repl.ReplicateAll(ctx)
+	require.NoError(t, err)
+	require.Zero(t, all.Segments)
+}

@@ -82,7 +82,7 @@ export function previewCard(ctx) {
     const tile = h('div', { class: 'video-tile', 'data-room': String(roomId), 'data-track': info.id },
       video,
       h('span', { class: 'label', text: r ? `${r.venue_code} · ${r.name}${who ? ' · ' + who : ''}` : who || '未知评标室' }),
-      h('span', { class: 'state' }, h('span', { class: 'badge warn muted-badge', hidden: true, text: '已对其他场地静音' }), listen));
+      h('span', { class: 'state' }, h('span', { class: 'badge warn muted-badge hidden', text: '已对其他场地静音' }), listen));
     venueBox(r ? r.venue_code : '其他').append(tile);
     video.play().catch(() => {});
     tiles.set(info.id, tile);
@@ -111,7 +111,7 @@ export function previewCard(ctx) {
     const muted = ctx.muted || new Map();
     for (const tile of tiles.values()) {
       const id = Number(tile.dataset.room);
-      tile.querySelector('.muted-badge').hidden = !muted.get(id);
+      tile.querySelector('.muted-badge').classList.toggle('hidden', !muted.get(id));
       const b = tile.querySelector('.listen');
       b.textContent = listening.has(id) ? '停止收听' : '收听';
       b.setAttribute('aria-pressed', listening.has(id) ? 'true' : 'false');

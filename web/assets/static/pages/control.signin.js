@@ -51,6 +51,7 @@ export function signinCard(ctx) {
     const open = new Map([...body.querySelectorAll('tr.form-row')].map((tr) => [tr.dataset.member, tr]));
     lastEntries = entries;
     const seated = entries.filter((e) => e.signin && !e.signin.released_at).length;
+    const expected = entries.filter((e) => e.state !== 'recused').length;
     const rows = [];
     for (const e of entries) {
       const si = e.signin && !e.signin.released_at ? e.signin : null;
@@ -73,7 +74,7 @@ export function signinCard(ctx) {
       if (form && ((form.dataset.kind === 'signin' && canSeat) || (form.dataset.kind === 'recuse' && e.state !== 'recused'))) rows.push(form);
     }
     clear(body).append(
-      h('p', { class: 'row' }, h('span', { class: 'badge big ' + (seated === entries.length ? 'ok' : 'info'), id: 'signin-count', text: `已签到 ${seated} / ${entries.length}` })),
+      h('p', { class: 'row' }, h('span', { class: 'badge big ' + (seated === expected ? 'ok' : 'info'), id: 'signin-count', text: `已签到 ${seated} / ${expected}` })),
       entries.length ? h('table', { class: 'signin-table' },
         h('thead', {}, h('tr', {}, h('th', { text: '专家' }), h('th', { text: '身份证号' }),
           ctx.user.role === 'admin' ? h('th', { text: '场地' }) : null, h('th', { text: '状态' }), h('th', { text: '操作' }))),

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	s.settingsRoutes(in)
 	s.drawProgressRoutes(in)
 	s.sessionRoutes(in)
+	s.evalCodeRoutes(api, in)
 	in.GET("/sessions/:id/archive/export", s.requireRole(archiveKeepers...), s.exportEvidence)
 	in.POST("/sessions/:id/archive/verify", s.requireRole(archiveKeepers...), s.verifyEvidence)
 	in.GET("/archive/segments/:hash", s.requireRole(archiveViewers...), s.playSegment)

@@ -37,6 +37,7 @@ func TestAdminPage(t *testing.T) {
 	b := browsertest.New(t)
 	ctx := b.Ctx
 	b.Login(base, "admin", demoPassword)
+	b.Do(20*time.Second, chromedp.WaitVisible(chromedp.CSS(`#admin-tabs button[aria-selected=true]`)))
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	require.NoError(t, err)
 	require.Equal(t, base+"/admin#users", loc, "administrators land on the administration page, first tab")
@@ -336,6 +337,7 @@ func adminRecorders(t *testing.T, ctx context.Context, base string, api *client,
 		require.Contains(t, row, want)
 	}
 	require.Contains(t, browsertest.Text(t, ctx, `#recorders tr[data-room="合肥评标室"]`), "未登记录像设备")
+	require.NotContains(t, browsertest.Text(t, ctx, `#recorder-status`), "null")
 	browsertest.Shot(t, ctx, "admin-recorders")
 }
 

@@ -70,7 +70,8 @@ export function recordersTab(panel) {
     } catch (err) {
       note = err.status === 503 || err.status === 404 ? '录像状态服务未启用，仅显示登记信息。' : err.message;
     }
-    clear(statusBox).append(statusTable(s, views), note ? h('p', { class: 'muted small', text: note }) : null);
+    clear(statusBox).append(statusTable(s, views));
+    if (note) statusBox.append(h('p', { class: 'muted small', text: note }));
   }
 
   load();

@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	in.GET("/sessions/:id/archive/export", s.requireRole(archiveKeepers...), s.exportEvidence)
 	in.POST("/sessions/:id/archive/verify", s.requireRole(archiveKeepers...), s.verifyEvidence)
 	in.GET("/archive/segments/:hash", s.requireRole(archiveViewers...), s.playSegment)
+	s.archiveCatalogRoutes(in)
 
 	// Public: authorised by the recorder's signature, and the SFU by its
 	// media tokens.

@@ -69,6 +69,9 @@ type Params struct {
 	// Evidence exports and verifies sessions' archived evidence; nil
 	// makes /api/sessions/{id}/archive/... answer 503.
 	Evidence Evidence
+	// ArchiveCatalog answers the archive search and sessions' archive
+	// timelines; nil makes them answer 503.
+	ArchiveCatalog ArchiveCatalog
 	// DemoInbox is the demo's phone (GET /api/demo/messages); nil outside
 	// the demo.
 	DemoInbox DemoInbox

@@ -82,7 +82,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 		Auth: m.users, Audit: m.audit, Pool: m.pool, Events: m.events, DemoInbox: m.demoInbox(),
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(), Mutes: m.sfu,
-		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive},
+		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive}, ArchiveCatalog: m.archiveCatalog(),
 		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, audit: m.audit, now: time.Now},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),
 		Notify:     m.notifySettings(),

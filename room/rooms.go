@@ -110,9 +110,12 @@ func (s *Service) AddRoom(ctx context.Context, actor string, sessionID int64, in
 }
 
 // RegisterRecorder registers the edge recorder of a room: its id and its
-// Ed25519 public key, which signs its device-token requests. It replaces
-// any recorder registered before. Errors: ErrInvalid, ErrNotFound,
-// ErrConflict (the id or key belongs to another room).
+// Ed25519 public key, which signs its device-token requests and its
+// manifests. It replaces any recorder registered before; the replaced key
+// is retired, never deleted (RecorderKeyHistory), so the recordings it
+// signed still verify. The audit entry names both keys' fingerprints.
+// Errors: ErrInvalid, ErrNotFound, ErrConflict (the id or key belongs to
+// another room, or the key was registered before for another recorder).
 func (s *Service) RegisterRecorder(ctx context.Context, actor string, roomID int64, recorderID string, pub ed25519.PublicKey) (Room, error) {
 	recorderID = strings.TrimSpace(recorderID)
 	switch {
@@ -134,8 +137,11 @@ func (s *Service) RegisterRecorder(ctx context.Context, actor string, roomID int
 		if err != nil {
 			return mapPgError(err)
 		}
-		return s.record(ctx, tx, actor, "room.register_recorder", objectOfRoom(roomID),
-			map[string]any{"recorder_id": recorderID, "public_key": pub})
+		ch, err := s.changeRecorderKey(ctx, tx, actor, roomID, recorderID, pub)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "room.register_recorder", objectOfRoom(roomID), ch.auditDetail(recorderID, pub))
 	})
 	if err != nil {
 		return Room{}, fmt.Errorf("register recorder of room %d: %w", roomID, err)

@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/evalroom/evalroom/cmd/internal/config"
 	"github.com/evalroom/evalroom/cmd/internal/demo"
+	"github.com/evalroom/evalroom/cmd/internal/metrics"
+	"github.com/evalroom/evalroom/cmd/internal/sdnotify"
 	"github.com/evalroom/evalroom/devices"
 	"github.com/evalroom/evalroom/internal/seal"
 	"github.com/evalroom/evalroom/media/clock"
@@ -55,6 +58,8 @@ type Edge struct {
 	grant grantCache
 
 	healthLn net.Listener
+	// reports counts the status reports sent (for the metrics).
+	reports metrics.Reports
 }
 
 // NewEdge checks the configuration and reads the recorder's key; nothing
@@ -134,8 +139,20 @@ func (e *Edge) Run(ctx context.Context) error {
 		start("live", e.live.Run)
 	}
 	start("health", e.serveHealth)
+	start("reports", e.runReports)
+	sd := sdnotify.FromEnv(os.Getenv)
+	start("watchdog", func(ctx context.Context) error {
+		sd.RunWatchdog(ctx, nil, func(err error) { e.log.Warn("systemd watchdog", "err", err) })
+		return nil
+	})
 	e.log.Info("recording", "spool", e.cfg.Spool, "cameras", len(e.cams), "mic", e.mic != nil, "live", e.live != nil)
+	if err := sd.Send(sdnotify.Ready, sdnotify.Status("正在录像")); err != nil {
+		e.log.Warn("systemd notification", "err", err)
+	}
 	recErr := e.rec.Run(ctx) // returns once ctx ends and every segment is sealed
+	if err := sd.Send(sdnotify.Stopping, sdnotify.Status("正在封存录像并停止")); err != nil {
+		e.log.Warn("systemd notification", "err", err)
+	}
 	// Give the uploader a moment to send what was just sealed.
 	e.up.Notify()
 	grace := time.NewTimer(2 * time.Second)

@@ -87,9 +87,15 @@ func (e *Edge) listenHealth() error {
 }
 
 // serveHealth serves /healthz (the process is up), /readyz (recording,
-// devices open, backlog under its limit) and /status until ctx ends.
+// devices open, backlog under its limit), /status and /metrics
+// (Prometheus) until ctx ends.
 func (e *Edge) serveHealth(ctx context.Context) error {
 	mux := http.NewServeMux()
+	metricsHandler, err := e.metricsHandler()
+	if err != nil {
+		return err
+	}
+	mux.Handle("GET /metrics", metricsHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -113,7 +119,7 @@ func (e *Edge) serveHealth(ctx context.Context) error {
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-	err := srv.Serve(e.healthLn)
+	err = srv.Serve(e.healthLn)
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

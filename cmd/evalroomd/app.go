@@ -62,6 +62,9 @@ type Main struct {
 	ln       net.Listener
 	closer   []func(context.Context) error
 
+	// mon keeps the recorders' status reports and the metrics.
+	mon monitoring
+
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -104,6 +107,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	if err := m.startArchive(ctx); err != nil {
+		return err
+	}
+	if err := m.startMonitoring(); err != nil {
 		return err
 	}
 	handler, err := m.buildHandler()

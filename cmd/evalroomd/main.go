@@ -16,6 +16,7 @@ import (
 
 	"github.com/evalroom/evalroom/cmd/internal/config"
 	"github.com/evalroom/evalroom/cmd/internal/logging"
+	"github.com/evalroom/evalroom/cmd/internal/sdnotify"
 )
 
 func main() {
@@ -44,8 +45,22 @@ func run() error {
 		return err
 	}
 	fmt.Print(m.Banner)
+	// systemd (Type=notify): ready now, keep-alives while running.
+	sd := sdnotify.FromEnv(os.Getenv)
+	if err := sd.Send(sdnotify.Ready, sdnotify.Status("正在服务 "+m.Addr)); err != nil {
+		log.Warn("systemd notification", "err", err)
+	}
+	watchdogDone := make(chan struct{})
+	go func() {
+		defer close(watchdogDone)
+		sd.RunWatchdog(ctx, nil, func(err error) { log.Warn("systemd watchdog", "err", err) })
+	}()
 	<-ctx.Done()
+	<-watchdogDone
 	log.Info("shutting down")
+	if err := sd.Send(sdnotify.Stopping); err != nil {
+		log.Warn("systemd notification", "err", err)
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return m.Close(shutdownCtx)

@@ -89,7 +89,9 @@ func (m *Main) buildHandler() (http.Handler, error) {
 		Checks: map[string]web.Pinger{
 			"postgres": web.PingerFunc(m.db.Ping),
 			"redis":    web.PingerFunc(func(ctx context.Context) error { return m.redis.Ping(ctx).Err() }),
+			"archive":  web.PingerFunc(m.archive.Ping),
 		},
+		Recorders: m.mon.recorders, Metrics: m.mon.web,
 		SecureCookies: m.Config.HTTP.SecureCookies,
 		Logger:        m.log,
 	})

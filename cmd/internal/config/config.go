@@ -27,6 +27,7 @@ type Config struct {
 	Media      Media      `yaml:"media"`
 	Cluster    Cluster    `yaml:"cluster"`
 	Archive    Archive    `yaml:"archive"`
+	Metrics    Metrics    `yaml:"metrics"`
 	Demo       Demo       `yaml:"demo"`
 }
 
@@ -203,6 +204,7 @@ func Default() Config {
 		Media:      Media{TokenTTLSeconds: 600, UDPAddr: "127.0.0.1:7882", BatchSends: true},
 		Cluster:    Cluster{ClaimTTLSeconds: 15},
 		Archive:    Archive{Dir: "/var/lib/evalroom/archive", MaxSegmentMB: 512, Store: "fs", S3UseSSL: true, S3Prefix: "segments/", RetentionYears: 15, ReplicaS3UseSSL: true, ReplicaS3Prefix: "segments/"},
+		Metrics:    Metrics{Enabled: true, ClockToleranceMS: 20},
 		Demo:       Demo{Experts: 300},
 	}
 }

@@ -40,11 +40,13 @@ type Edge struct {
 	Live bool `yaml:"live" doc:"publish the room live to evalroomd by WHIP"`
 	// ClockSeconds is the interval of the clock measurement.
 	ClockSeconds int `yaml:"clock_seconds" doc:"interval of the clock exchange with evalroomd, in seconds"`
-	// HealthAddr serves /healthz, /readyz and /status.
-	HealthAddr string `yaml:"health_addr" doc:"listen address of /healthz, /readyz and /status"`
+	// HealthAddr serves /healthz, /readyz, /status and /metrics.
+	HealthAddr string `yaml:"health_addr" doc:"listen address of /healthz, /readyz, /status and /metrics (Prometheus)"`
 	// MaxBacklog is the unacknowledged segment count above which the
 	// recorder is not ready.
 	MaxBacklog int `yaml:"max_backlog" doc:"upload backlog (segments) above which /readyz fails"`
+	// ReportSeconds is the interval of the status reports to evalroomd.
+	ReportSeconds int `yaml:"report_seconds" doc:"interval in seconds of the status reports to evalroomd (control panel and metrics; 0: none)"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
 }
@@ -55,7 +57,7 @@ func DefaultEdge() Edge {
 	return Edge{
 		Server: "http://127.0.0.1:8080", Spool: "/var/lib/evalroom-edge/spool", QuotaMB: 50 << 10,
 		Cameras: "cam1=synthetic", Mic: "mic=synthetic", SegmentSeconds: 10, Hash: "sha256", Fsync: "fragment",
-		Live: true, ClockSeconds: 5, HealthAddr: "127.0.0.1:7880", MaxBacklog: 60,
+		Live: true, ClockSeconds: 5, HealthAddr: "127.0.0.1:7880", MaxBacklog: 60, ReportSeconds: 5,
 		Log: Log{Level: "info", Format: "text"},
 	}
 }
@@ -87,6 +89,8 @@ func (e Edge) Check() error {
 		return fmt.Errorf("config spool: required")
 	case e.QuotaMB <= 0 || e.SegmentSeconds < 2 || e.ClockSeconds < 1 || e.MaxBacklog < 1:
 		return fmt.Errorf("config quota_mb, segment_seconds (≥ 2), clock_seconds and max_backlog must be positive")
+	case e.ReportSeconds < 0:
+		return fmt.Errorf("config report_seconds: must not be negative (0 sends no reports)")
 	case e.Hash != "sha256" && e.Hash != "sm3":
 		return fmt.Errorf("config hash: %q is not sha256 or sm3", e.Hash)
 	case e.Fsync != "fragment" && e.Fsync != "close" && e.Fsync != "never":

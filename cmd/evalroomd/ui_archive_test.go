@@ -10,9 +10,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,6 +227,29 @@ func TestArchiveTimelineAPI(t *testing.T) {
 	require.Equal(t, "verified", found.Items[0].Archive.State)
 	require.Equal(t, http.StatusOK, archivist.do("GET", "/api/archive/sessions?q=no-such-project", nil, &found))
 	require.Zero(t, found.Total)
+
+	// By expert: a member who confirmed is found, one who has not
+	// answered is not (the committee is revealed, and audited, by the pool).
+	ctx := context.Background()
+	members, err := d.m.pool.RevealMembers(ctx, "system:test", d.sess.DrawID, "")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(members), 2)
+	_, err = d.m.pool.RecordPhoneAnswer(ctx, "system:test", members[0].MemberID, true, "")
+	require.NoError(t, err)
+	var byExpert struct {
+		Items []struct {
+			ID      int64    `json:"id"`
+			Experts []string `json:"experts"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	require.Equal(t, http.StatusOK, archivist.do("GET", "/api/archive/sessions?expert="+url.QueryEscape(members[0].Name), nil, &byExpert))
+	require.Equal(t, 1, byExpert.Total)
+	require.Equal(t, []string{members[0].Name}, byExpert.Items[0].Experts)
+	if !strings.Contains(members[0].Name, members[1].Name) {
+		require.Equal(t, http.StatusOK, archivist.do("GET", "/api/archive/sessions?expert="+url.QueryEscape(members[1].Name), nil, &byExpert))
+		require.Zero(t, byExpert.Total, "an expert who has not confirmed sat on no committee")
+	}
 
 	var apiErr struct {
 		Error struct{ Code, Message, Field string } `json:"error"`

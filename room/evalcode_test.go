@@ -249,3 +249,36 @@ func TestReissueEvaluatorCode(t *testing.T) {
 	_, err = e.svc.ReissueEvaluatorCode(ctx, staffNJ, s.ID, nj.MemberID)
 	require.ErrorIs(t, err, room.ErrPhase)
 }
+
+func TestCheckEvaluatorCode(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	s, nj, hf := e.seated(t, "CHECK")
+	got, err := e.svc.CheckEvaluatorCode(ctx, staffNJ, s.ID, nj.MemberID, strings.ToLower(nj.EvaluatorCode.Code))
+	require.NoError(t, err)
+	require.Equal(t, nj.EvaluatorCode.ExpiresAt, got)
+	_, err = e.svc.CheckEvaluatorCode(ctx, admin, s.ID, nj.MemberID, nj.EvaluatorCode.Code)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		actor  room.Actor
+		member int64
+		code   string
+		want   error
+	}{
+		{"staff of the other venue", staffHF, nj.MemberID, nj.EvaluatorCode.Code, room.ErrForbidden},
+		{"another member's code", staffNJ, nj.MemberID, hf.EvaluatorCode.Code, room.ErrCodeInvalid},
+		{"malformed", staffNJ, nj.MemberID, "ABC", room.ErrCodeInvalid},
+		{"no actor", room.Actor{}, nj.MemberID, nj.EvaluatorCode.Code, room.ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.svc.CheckEvaluatorCode(ctx, tc.actor, s.ID, tc.member, tc.code)
+			require.ErrorIs(t, err, tc.want)
+		})
+	}
+	l := &login{userID: 3}
+	_, err = e.svc.RedeemEvaluatorCode(ctx, nj.EvaluatorCode.Code, l.fn)
+	require.NoError(t, err)
+	_, err = e.svc.CheckEvaluatorCode(ctx, staffNJ, s.ID, nj.MemberID, nj.EvaluatorCode.Code)
+	require.ErrorIs(t, err, room.ErrCodeInvalid, "a used code is not shown again")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/web/auth"
@@ -24,6 +25,8 @@ type EvaluatorCodes interface {
 	RedeemEvaluatorCode(ctx context.Context, code string, login room.CodeLogin) (room.CodeGrant, error)
 	// EvaluatorSeat returns the seat of an evaluator account.
 	EvaluatorSeat(ctx context.Context, sessionID, userID int64) (room.CodeGrant, error)
+	// CheckEvaluatorCode reports whether a code is the member's live one.
+	CheckEvaluatorCode(ctx context.Context, actor room.Actor, sessionID, memberID int64, code string) (time.Time, error)
 }
 
 var (
@@ -45,11 +48,13 @@ func (s *Server) evaluatorCodes(c *gin.Context) EvaluatorCodes {
 }
 
 // evalCodeRoutes registers the evaluator's way in: the public code login
-// (api: CSRF-checked, not logged in), the re-issue of a code by staff of
-// the member's venue or an admin, and the evaluator's own seat.
+// (api: CSRF-checked, not logged in), the re-issue of a code and its QR
+// image for staff of the member's venue or an admin, and the evaluator's
+// own seat.
 func (s *Server) evalCodeRoutes(api, in *gin.RouterGroup) {
 	api.POST("/login/code", s.loginByCode)
 	in.POST("/sessions/:id/members/:member_id/code", s.requireRole(adminStaff...), s.reissueCode)
+	in.GET("/sessions/:id/members/:member_id/code.png", s.requireRole(adminStaff...), s.codeQR)
 	in.GET("/sessions/:id/seat", s.requireRole(auth.RoleEvaluator), s.mySeat)
 }
 

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	imagepng "image/png"
 	"net/http"
 	"regexp"
 	"strings"
@@ -53,6 +55,17 @@ func TestEvaluatorCodeAPI(t *testing.T) {
 	f.staff2.call(http.MethodPost, f.path+"/signins", map[string]any{"member_id": m2, "room_id": f.room2.ID, "seat": 1,
 		"id_suffix": f.suffixOf(t, m2)}, http.StatusCreated, &si2)
 
+	// The code as a QR image of its join link, for staff of the venue.
+	qrPath := f.path + "/members/" + itoa(m1) + "/code.png?c=" + si.EvaluatorCode.Code
+	status, png, header := f.staff1.raw(http.MethodGet, qrPath, nil)
+	require.Equal(t, http.StatusOK, status, string(png))
+	require.Equal(t, "image/png", header.Get("Content-Type"))
+	img, err := imagepng.Decode(bytes.NewReader(png))
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 100)
+	f.staff2.fail(http.MethodGet, qrPath, nil, http.StatusForbidden, "forbidden")
+	f.staff1.fail(http.MethodGet, f.path+"/members/"+itoa(m1)+"/code.png?c="+si2.EvaluatorCode.Code, nil, http.StatusNotFound, "not_found")
+
 	// Bad codes: beside the field, nothing logged in.
 	phone := f.e.anon(t)
 	require.Contains(t, codeRefusal(t, phone, "ABC", http.StatusUnprocessableEntity, "invalid"), "8位评标码")
@@ -86,6 +99,7 @@ func TestEvaluatorCodeAPI(t *testing.T) {
 	// Used once only.
 	laptop := f.e.anon(t)
 	codeRefusal(t, laptop, si.EvaluatorCode.Code, http.StatusUnauthorized, "bad_code")
+	f.staff1.fail(http.MethodGet, qrPath, nil, http.StatusNotFound, "not_found")
 
 	// Re-issue: staff of the member's venue or an admin.
 	reissue := f.path + "/members/" + itoa(m1) + "/code"

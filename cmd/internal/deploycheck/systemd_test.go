@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -148,14 +149,21 @@ func TestSystemdUnitSettings(t *testing.T) {
 			require.Contains(t, strings.Join(unitValues(data, "Unit", "After"), " "), "network-online.target")
 			require.Contains(t, unitValues(data, "Unit", "Wants"), "network-online.target")
 			require.Equal(t, []string{"multi-user.target"}, unitValues(data, "Install", "WantedBy"))
-			// A watchdog needs the program to send WATCHDOG=1; none does
-			// yet. When one does, this fails as a reminder to add
-			// WatchdogSec= (and Type=notify).
-			require.Empty(t, svc("WatchdogSec"))
+			// Both binaries speak sd_notify (cmd/internal/sdnotify):
+			// READY=1 once serving, WATCHDOG=1 every half WatchdogSec=.
+			require.Equal(t, []string{"notify"}, svc("Type"))
+			require.Equal(t, []string{"main"}, svc("NotifyAccess"))
+			require.Len(t, svc("WatchdogSec"), 1)
+			wd, err := time.ParseDuration(svc("WatchdogSec")[0])
+			require.NoError(t, err, "WatchdogSec= in seconds (Go and systemd both read 30s)")
+			require.GreaterOrEqual(t, wd, 10*time.Second, "room for a busy machine: keep-alives go every %s", wd/2)
+			require.Len(t, svc("TimeoutStartSec"), 1, "start-up (migrations, the first clock measurement) has its own limit")
 		})
 	}
 
-	require.False(t, sdNotifyInCmd(t), "a binary now talks sd_notify: add Type=notify and WatchdogSec= to the units")
+	for _, bin := range []string{"evalroomd", "evalroom-edge"} {
+		require.True(t, sdNotifyIn(t, bin), "%s sends READY=1 and runs the watchdog (the units are Type=notify)", bin)
+	}
 
 	// Their state folders hold the defaults' archive and spool.
 	edge := files["evalroom-edge.service"]
@@ -180,12 +188,12 @@ func TestSystemdUnitSettings(t *testing.T) {
 	require.Contains(t, string(rules), `SUBSYSTEM=="video4linux", TAG+="systemd"`)
 }
 
-// sdNotifyInCmd reports whether a Go file under cmd/ sends sd_notify
-// messages.
-func sdNotifyInCmd(t *testing.T) bool {
+// sdNotifyIn reports whether the Go files of cmd/<bin> send READY=1 and
+// run the watchdog keep-alives (through cmd/internal/sdnotify).
+func sdNotifyIn(t *testing.T, bin string) bool {
 	t.Helper()
-	found := false
-	err := filepath.WalkDir(filepath.Join(repoRoot(t), "cmd"), func(p string, d fs.DirEntry, err error) error {
+	var ready, watchdog bool
+	err := filepath.WalkDir(filepath.Join(repoRoot(t), "cmd", bin), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
 			return err
 		}
@@ -193,13 +201,12 @@ func sdNotifyInCmd(t *testing.T) bool {
 		if err != nil {
 			return err
 		}
-		if bytes.Contains(data, []byte("WATCHDOG=1")) || bytes.Contains(data, []byte("NOTIFY_SOCKET")) {
-			found = true
-		}
+		ready = ready || bytes.Contains(data, []byte("sdnotify.Ready"))
+		watchdog = watchdog || bytes.Contains(data, []byte(".RunWatchdog("))
 		return nil
 	})
 	require.NoError(t, err)
-	return found
+	return ready && watchdog
 }
 
 // TestSystemdUsersAndFolders applies the sysusers.d and tmpfiles.d files

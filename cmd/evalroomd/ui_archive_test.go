@@ -502,23 +502,36 @@ func TestArchivePage(t *testing.T) {
 		require.NotEmpty(t, list.Entries, action)
 	}
 
+	// A supervisor reads the session but neither verifies nor exports.
+	sup := browserLogin(t, d.base, "supervisor")
+	sup.Do(30*time.Second, chromedp.Navigate(d.base+"/archive?session="+itoa(d.sess.ID)), chromedp.WaitVisible(chromedp.CSS(`.timeline .tl-score`)))
+	require.Contains(t, browsertest.Text(t, sup.Ctx, `.session-head`), "监督人员只读")
+	require.Zero(t, browsertest.Eval[int](t, sup.Ctx, `document.querySelectorAll('#verify, #export').length`))
+	sup.Shot("archive-9-supervisor")
+
 	// An evaluator and venue staff are refused, by the page and the API.
 	for _, u := range []struct {
 		name string
 		c    *client
 	}{{"expert-demo", d.expert}, {"staff-nj", d.staff}} {
-		other := browsertest.New(t)
-		// Logged in through the API from the login page: their own home
-		// page does not matter here.
-		other.Do(30*time.Second, chromedp.Navigate(d.base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#login`)))
-		status := browsertest.Eval[int](t, other.Ctx, fmt.Sprintf(`fetch('/api/login', {method: 'POST', credentials: 'same-origin',
-			headers: {'Content-Type': 'application/json', 'X-Requested-With': 'evalroom'},
-			body: JSON.stringify({username: %q, password: %q})}).then((r) => r.status)`, u.name, demoPassword))
-		require.Equal(t, http.StatusOK, status)
+		other := browserLogin(t, d.base, u.name)
 		other.Do(20*time.Second, chromedp.Navigate(d.base+"/archive"), chromedp.WaitVisible(chromedp.CSS(`.denied`)))
 		require.Contains(t, browsertest.Text(t, other.Ctx, `.denied`), "无权访问此页面")
-		other.Shot("archive-9-denied-" + u.name)
+		other.Shot("archive-10-denied-" + u.name)
 		require.Equal(t, http.StatusForbidden, u.c.do("GET", "/api/archive/sessions", nil, nil))
 		require.Equal(t, http.StatusForbidden, u.c.do("GET", "/api/sessions/"+itoa(d.sess.ID)+"/archive/timeline", nil, nil))
 	}
+}
+
+// browserLogin starts a browser logged in as user through the API from
+// the login page (whatever the user's home page is).
+func browserLogin(t *testing.T, base, user string) *browsertest.Browser {
+	t.Helper()
+	b := browsertest.New(t)
+	b.Do(30*time.Second, chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#login`)))
+	status := browsertest.Eval[int](t, b.Ctx, fmt.Sprintf(`fetch('/api/login', {method: 'POST', credentials: 'same-origin',
+		headers: {'Content-Type': 'application/json', 'X-Requested-With': 'evalroom'},
+		body: JSON.stringify({username: %q, password: %q})}).then((r) => r.status)`, user, demoPassword))
+	require.Equal(t, http.StatusOK, status)
+	return b
 }

@@ -71,8 +71,8 @@ function showResults(res) {
       h('td', { text: roomsText(s) }),
       h('td', {}, s.archive.segments
         ? [h('div', { text: `${s.archive.segments} 个片段，${s.archive.rooms_recorded} 个评标室` }),
-          h('div', { class: 'muted small', text: `${fmtDuration(s.archive.duration_ms)} · ${fmtBytes(s.archive.bytes)}${s.archive.gaps ? ` · ${s.archive.gaps} 处中断` : ''}` })]
-        : h('span', { class: 'muted', text: '—' })),
+          h('div', { class: 'muted small', text: `${fmtDuration(s.archive.duration_ms)} · ${fmtBytes(s.archive.bytes)}${s.archive.gaps ? ` · ${s.archive.gaps} 处中断` : ''}${s.archive.deleted ? ` · ${s.archive.deleted} 个片段已到期删除` : ''}` })]
+        : h('span', { class: 'muted', text: s.archive.deleted ? `${s.archive.deleted} 个片段已到期删除` : '—' })),
       h('td', { class: 'small', text: s.archive.start ? `${fmtTime(s.archive.start)} 至 ${fmtTime(s.archive.end).slice(11)}` : '—' }),
       h('td', {}, integrity(s.archive)),
       h('td', {}, h('button', { class: 'primary open', type: 'button', text: '查看', onclick: () => openSession(s.id, true) })))))));

@@ -50,8 +50,15 @@ export function drawTimeline(box, model, { onSeek, onScore }) {
   for (let t = Math.ceil(model.t0 / (step * 1000)) * step * 1000; t <= model.t1; t += step * 1000) {
     ticks.push(h('span', { class: 'tl-tick', style: { left: pct(t) + '%' }, text: clock(t) }));
   }
-  const phases = model.phases.map((p) => h('div', {
-    class: 'tl-phase', style: { left: pct(ms(p.at)) + '%' },
+  // Labels of phase changes close together alternate between two lines.
+  let lastAt = -Infinity; let lower = false;
+  const phases = model.phases.map((p) => {
+    const at = pct(ms(p.at));
+    lower = at - lastAt < 6 ? !lower : false;
+    lastAt = at;
+    return [at, lower, p];
+  }).map(([at, low, p]) => h('div', {
+    class: 'tl-phase' + (low ? ' lower' : ''), style: { left: at + '%' },
     title: `${fmtTime(p.at)} ${phaseLabel(p.from)} → ${phaseLabel(p.to)}${p.reason ? '（' + p.reason + '）' : ''}`,
   }, h('span', { text: phaseLabel(p.to) })));
   const lanes = model.lanes.map((l) => laneRow(l, row(l.label, track('tl-lane',

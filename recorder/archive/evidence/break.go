@@ -43,6 +43,19 @@ const (
 	// KindFileHash: a file listed in export.json is absent or its
 	// SHA-256 differs.
 	KindFileHash Kind = "file_hash"
+	// KindKeyList: the recorders' key list is damaged: keys.txt and the
+	// index's key history differ, or a key does not decode or match its
+	// fingerprint.
+	KindKeyList Kind = "key_list"
+	// KindSignature: the server's signature is missing, does not verify,
+	// or was made with another key than the server's.
+	KindSignature Kind = "server_signature"
+	// KindFileAltered: a member's SHA-256 differs from SHA256SUMS.
+	KindFileAltered Kind = "file_altered"
+	// KindFileMissing: a member SHA256SUMS lists is absent.
+	KindFileMissing Kind = "file_missing"
+	// KindFileAdded: a member SHA256SUMS does not list was added.
+	KindFileAdded Kind = "file_added"
 )
 
 var kindReasons = map[Kind][2]string{
@@ -58,6 +71,11 @@ var kindReasons = map[Kind][2]string{
 	KindAuditHash:      {"审计记录哈希不符", "audit entry hash mismatch"},
 	KindScoreUnaudited: {"评分记录与审计日志不符", "scoring record not matched by the audit log"},
 	KindFileHash:       {"文件缺失或哈希不符", "file missing or hash mismatch"},
+	KindKeyList:        {"公钥列表被改动", "key list altered"},
+	KindSignature:      {"服务器签名无效", "server signature invalid"},
+	KindFileAltered:    {"文件被修改", "file altered"},
+	KindFileMissing:    {"文件被删除", "file missing"},
+	KindFileAdded:      {"多出未签名的文件", "file added"},
 }
 
 // Reason is the kind in Chinese and English, e.g. "签名无效 (bad

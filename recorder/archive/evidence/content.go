@@ -30,6 +30,10 @@ type Content struct {
 	Files []File
 	// Audit are the audit entries, in seq order.
 	Audit []audit.Entry
+	// Signer, when set, is the server's export signing key: Write lists
+	// every member with its SHA-256 in SHA256SUMS and signs it
+	// (SHA256SUMS.sig). Never a recorder's key.
+	Signer ed25519.PrivateKey
 }
 
 // Recorder is one recorder's chain slice.
@@ -37,8 +41,14 @@ type Recorder struct {
 	// ID is the recorder's id and Room the room it records.
 	ID   string
 	Room int64
-	// PublicKey is the recorder's registered key.
+	// PublicKey is the recorder's registered key (its key in force, or
+	// its last one); the last of Keys when empty.
 	PublicKey ed25519.PublicKey
+	// Keys are every key the recorder ever had, each with its period;
+	// each manifest is verified with the key in force when the server
+	// accepted its segment (Segment.AcceptedAt). Empty: PublicKey only,
+	// without a period.
+	Keys []KeyPeriod
 	// Segments are the slice's manifests with their segments, seq
 	// ascending and contiguous.
 	Segments []Segment
@@ -56,6 +66,9 @@ type Segment struct {
 	Manifest []byte
 	// ChainOnly keeps the manifest for the links without its segment.
 	ChainOnly bool
+	// AcceptedAt is when the server accepted the segment, which chooses
+	// the recorder's key that verifies the manifest (see Recorder.Keys).
+	AcceptedAt time.Time
 	// Open opens the segment's bytes (not called for ChainOnly).
 	Open func(ctx context.Context) (io.ReadCloser, error)
 }
@@ -72,7 +85,8 @@ var (
 )
 
 // fixedNames are the members Write writes itself.
-var fixedNames = map[string]bool{ReadmeName: true, IndexName: true, KeysName: true, AuditName: true}
+var fixedNames = map[string]bool{ReadmeName: true, IndexName: true, KeysName: true, AuditName: true,
+	SumsName: true, SignatureName: true}
 
 // check validates c.
 func (c Content) check() error {
@@ -92,8 +106,13 @@ func (c Content) check() error {
 			return bad("recorder id %q", r.ID)
 		}
 		ids[r.ID] = true
-		if len(r.PublicKey) != ed25519.PublicKeySize {
+		if len(r.PublicKey) != ed25519.PublicKeySize && len(r.Keys) == 0 {
 			return bad("recorder %s: public key", r.ID)
+		}
+		for _, k := range r.Keys {
+			if len(k.PublicKey) != ed25519.PublicKeySize || (k.Recorder != "" && k.Recorder != r.ID) {
+				return bad("recorder %s: key history", r.ID)
+			}
 		}
 		for i, s := range r.Segments {
 			switch {
@@ -106,7 +125,33 @@ func (c Content) check() error {
 			}
 		}
 	}
+	if c.Signer != nil && len(c.Signer) != ed25519.PrivateKeySize {
+		return bad("signing key")
+	}
 	return nil
+}
+
+// publicKey is the recorder's key for keys.txt and the index: PublicKey,
+// else its last key.
+func (r Recorder) publicKey() ed25519.PublicKey {
+	if len(r.PublicKey) == ed25519.PublicKeySize || len(r.Keys) == 0 {
+		return r.PublicKey
+	}
+	return r.Keys[len(r.Keys)-1].PublicKey
+}
+
+// keyPeriods are the recorder's keys with their periods: Keys, else
+// PublicKey without a period.
+func (r Recorder) keyPeriods() []KeyPeriod {
+	if len(r.Keys) == 0 {
+		return []KeyPeriod{{Recorder: r.ID, Room: r.Room, PublicKey: r.PublicKey}}
+	}
+	out := make([]KeyPeriod, len(r.Keys))
+	for i, k := range r.Keys {
+		k.Recorder = r.ID
+		out[i] = k
+	}
+	return out
 }
 
 // memberNames returns the manifest and segment member names of a

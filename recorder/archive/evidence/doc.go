@@ -19,12 +19,17 @@
 // # Layout
 //
 //	README.txt                          contents and offline verification, in Chinese and English
-//	export.json                         the index: session, rooms, time span, chain slices, files
-//	keys.txt                            the recorders' registered public keys, "<recorder-id> <base64>"
+//	export.json                         the index: session, rooms, time span, chain slices with each
+//	                                    recorder's key history and each manifest's accepted_at, files,
+//	                                    the server's signing key
+//	keys.txt                            every key the recorders ever had, "<recorder-id> <base64>",
+//	                                    each after a comment with its fingerprint and period
 //	recorders/<recorder>/<segment>      the segments (e.g. seg-000042.mp4)
 //	recorders/<recorder>/<segment>.manifest.json   their signed manifests
 //	scores.json, session.json, …        records handed in by the caller (Content.Files)
 //	audit.jsonl                         the audit entries, one JSON object per line, with their hash-chain fields
+//	SHA256SUMS                          every other member with its SHA-256 ("<hex>  <name>", as sha256sum)
+//	SHA256SUMS.sig                      the server's Ed25519 signature over SHA256SUMS (see Signature)
 //
 // Each recorder's manifests form a chain slice: every manifest of that
 // recorder from the first to the last included, contiguous (seq n+1's
@@ -35,10 +40,33 @@
 // prev_hash) and its last manifest hash are what the server's chain
 // confirms: GET /archive/chain and the index hold the same values.
 //
+// # Keys
+//
+// The server keeps every key a recorder ever had, with the period it was
+// in force ([registered_at, retired_at)), and never deletes one. A
+// manifest is verified with the recorder's key in force when the server
+// accepted its segment (its accepted_at in the index): the server
+// accepts a manifest only when it verifies with the key in force at that
+// moment, so a manifest signed with a retired key (a replaced room PC, a
+// rotated or stolen key) is refused on upload and broken in an export.
+// The acceptance time is the server's, not the recorder's claim, and the
+// server's signature covers it.
+//
+// # Server signature
+//
+// The server signs SHA256SUMS (the list of every other member with its
+// SHA-256) with its export signing key, an Ed25519 key derived from its
+// master key (never a recorder's key) and published at GET
+// /api/archive/server-key. A verifier given that key or its fingerprint
+// proves the export came from the server unchanged: every member
+// altered, removed or added since is named. Without it the signature
+// proves internal consistency only.
+//
 // # Verification
 //
-// Verify checks, without network: every manifest's Ed25519 signature
-// (with the keys in keys.txt, or with keys the caller trusts), every
+// Verify checks, without network: the server's signature and every
+// member against SHA256SUMS; every manifest's Ed25519 signature
+// (with the key history of the index and keys.txt, or with keys the caller trusts), every
 // included segment's size and hash, every link of every slice (seq and
 // prev_hash, time never going backwards within a stream), each audit
 // entry's hash over its fields and the links between consecutive

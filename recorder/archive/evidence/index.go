@@ -2,10 +2,12 @@ package evidence
 
 import "time"
 
-// Format and Version identify an export's export.json.
+// Format and Version identify an export's export.json. Version 2 adds
+// each recorder's key history, each manifest's acceptance time and the
+// server's signature (SHA256SUMS, SHA256SUMS.sig); Verify reads both.
 const (
 	Format  = "evalroom-evidence"
-	Version = 1
+	Version = 2
 )
 
 // Names of the fixed members of an export.
@@ -14,6 +16,11 @@ const (
 	IndexName  = "export.json"
 	KeysName   = "keys.txt"
 	AuditName  = "audit.jsonl"
+	// SumsName lists every other member with its SHA-256 ("<hex>  <name>"
+	// lines, as sha256sum writes them) and SignatureName is the server's
+	// Ed25519 signature over it (see Signature).
+	SumsName      = "SHA256SUMS"
+	SignatureName = "SHA256SUMS.sig"
 	// ScoresName is where the caller puts the scoring records (see
 	// Content.Files); Verify matches them against the audit entries.
 	ScoresName = "scores.json"
@@ -47,6 +54,21 @@ type Index struct {
 	Files []IndexFile `json:"files"`
 	// AuditEntries counts the lines of audit.jsonl.
 	AuditEntries int `json:"audit_entries"`
+	// ServerKey is the server's key that signs SHA256SUMS; nil for an
+	// unsigned export.
+	ServerKey *IndexKey `json:"server_key,omitempty"`
+}
+
+// IndexKey is a public key in the index, with its fingerprint and, for a
+// recorder's key, the period it was in force ([registered_at,
+// retired_at); retired_at absent while in force, registered_at absent
+// when unknown).
+type IndexKey struct {
+	PublicKey    string     `json:"public_key"`
+	Fingerprint  string     `json:"fingerprint"`
+	Room         int64      `json:"room_id,omitempty"`
+	RegisteredAt *time.Time `json:"registered_at,omitempty"`
+	RetiredAt    *time.Time `json:"retired_at,omitempty"`
 }
 
 // IndexRecorder is one recorder's chain slice in the index.
@@ -56,6 +78,10 @@ type IndexRecorder struct {
 	// PublicKey is the key registered for the recorder when the export
 	// was written (standard base64), as in keys.txt.
 	PublicKey string `json:"public_key"`
+	// Keys are every key the recorder had, oldest first, with the period
+	// each was in force: a manifest verifies with the key in force at its
+	// accepted_at.
+	Keys []IndexKey `json:"keys,omitempty"`
 	// FirstSeq, AnchorPrev, LastSeq and LastHash bound the slice (see
 	// SliceReport).
 	FirstSeq   int64  `json:"first_seq"`
@@ -80,6 +106,9 @@ type IndexManifest struct {
 	Size       int64  `json:"size"`
 	// ChainOnly marks a manifest kept for the links only.
 	ChainOnly bool `json:"chain_only,omitempty"`
+	// AcceptedAt is when the server accepted the segment: the recorder's
+	// key in force then verifies the manifest.
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
 }
 
 // IndexFile is a listed member and its SHA-256.

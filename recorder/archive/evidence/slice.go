@@ -30,6 +30,11 @@ type Link struct {
 	// Open opens the segment's bytes; nil when the segment is absent,
 	// which breaks the link unless ChainOnly.
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// KeyAt is when the server accepted the segment. When set and the
+	// keys are a KeysAt, the manifest must verify with the recorder's key
+	// in force at that instant (not with a key retired before, nor one
+	// registered after); zero accepts any of the recorder's keys.
+	KeyAt time.Time
 }
 
 // LinkResult is the verdict on one link.
@@ -73,7 +78,8 @@ type SliceReport struct {
 
 // CheckSlice verifies one recorder's chain slice: each manifest parses
 // and belongs to recorder, its signature verifies with one of keys'
-// keys for the recorder, its segment (unless chain-only) has the
+// keys for the recorder (with the key in force at the link's KeyAt when
+// keys is a KeysAt), its segment (unless chain-only) has the
 // manifest's size and hash, and the links hold: seqs contiguous, each
 // prev_hash the hash of the manifest before it, a seq 1 linking to the
 // zero hash, and no segment starting before the previous segment of its
@@ -168,12 +174,8 @@ func checkLink(ctx context.Context, recorder string, keys manifest.Keys, l Link,
 		return brk(KindMalformed, "清单属于录像设备 %s，不属于 %s (manifest of recorder %s in the slice of %s)",
 			m.Recorder, recorder, m.Recorder, recorder), 0, nil
 	}
-	pubs := keys.Lookup(m.Recorder)
-	if len(pubs) == 0 {
-		return brk(KindUnknownKey, "没有录像设备 %s 的公钥 (no public key for recorder %s)", m.Recorder, m.Recorder), 0, nil
-	}
-	if !verifiesWithAny(m, pubs) {
-		return brk(KindBadSignature, "签名与公钥不符或内容被修改 (signature does not match the key, or the content was changed)"), 0, nil
+	if b := checkSignature(keys, l, m); b != nil {
+		return b, 0, nil
 	}
 	var n int64
 	if !r.ChainOnly {
@@ -218,6 +220,48 @@ func checkLink(ctx context.Context, recorder string, keys manifest.Keys, l Link,
 			fmtTime(m.Start), fmtTime(before[0]), fmtTime(before[1]), fmtTime(m.Start), fmtTime(before[0]), fmtTime(before[1])), n, nil
 	}
 	return nil, n, nil
+}
+
+// checkSignature verifies m's signature: with the recorder's key in
+// force at l.KeyAt when both it and a KeysAt are given, else with any of
+// the recorder's keys.
+func checkSignature(keys manifest.Keys, l Link, m manifest.Manifest) *Break {
+	brk := func(k Kind, format string, a ...any) *Break {
+		return &Break{Kind: k, Detail: fmt.Sprintf(format, a...)}
+	}
+	pubs := keys.Lookup(m.Recorder)
+	if at, ok := keys.(KeysAt); ok && !l.KeyAt.IsZero() {
+		p, found := at.KeyAt(m.Recorder, l.KeyAt)
+		if !found {
+			if len(pubs) == 0 {
+				return brk(KindUnknownKey, "没有录像设备 %s 的公钥 (no public key for recorder %s)", m.Recorder, m.Recorder)
+			}
+			return brk(KindUnknownKey, "服务器接收该片段时（%s）录像设备 %s 没有有效的公钥 (recorder %s had no key in force when the server accepted the segment)",
+				fmtTime(l.KeyAt), m.Recorder, m.Recorder)
+		}
+		if u, ok := keys.(interface {
+			untrusted(string, ed25519.PublicKey) bool
+		}); ok && u.untrusted(m.Recorder, p.PublicKey) {
+			return brk(KindUnknownKey, "服务器接收时有效的公钥 %s 不在给出的可信公钥中 (the key in force when the server accepted the segment is not among the trusted keys)",
+				Fingerprint(p.PublicKey))
+		}
+		if m.Verify(p.PublicKey) == nil {
+			return nil
+		}
+		if verifiesWithAny(m, pubs) {
+			return brk(KindBadSignature, "清单由该设备的另一把公钥签名，而服务器接收时（%s）有效的是 %s（有效期 %s）(signed by another key of the recorder, not the key in force when the server accepted it)",
+				fmtTime(l.KeyAt), Fingerprint(p.PublicKey), p.Span())
+		}
+		return brk(KindBadSignature, "签名与接收时有效的公钥 %s 不符或内容被修改 (signature does not match the key in force when accepted, or the content was changed)",
+			Fingerprint(p.PublicKey))
+	}
+	if len(pubs) == 0 {
+		return brk(KindUnknownKey, "没有录像设备 %s 的公钥 (no public key for recorder %s)", m.Recorder, m.Recorder)
+	}
+	if !verifiesWithAny(m, pubs) {
+		return brk(KindBadSignature, "签名与公钥不符或内容被修改 (signature does not match the key, or the content was changed)")
+	}
+	return nil
 }
 
 // streamOf names a recorder's stream: its segments with the same track

@@ -2,7 +2,6 @@ package evidence
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -34,6 +33,14 @@ type VerifyOptions struct {
 	// TimeSlack is the allowed overlap of consecutive segments of a
 	// stream; manifest.DefaultTimeSlack when zero.
 	TimeSlack time.Duration
+	// ServerKey or ServerFingerprint ("SHA256:<hex>"), when set, is the
+	// server's export signing key the caller trusts (GET
+	// /api/archive/server-key): the export must then carry the server's
+	// signature (SHA256SUMS.sig) made with it. When neither is set a
+	// signature is checked with the key it names, which proves internal
+	// consistency only.
+	ServerKey         ed25519.PublicKey
+	ServerFingerprint string
 }
 
 // Report is the outcome of Verify.
@@ -46,6 +53,9 @@ type Report struct {
 	// KeyMismatches names recorders whose key in keys.txt differs from
 	// the trusted one (ExternalKeys only).
 	KeyMismatches []string `json:"key_mismatches,omitempty"`
+	// Signature is the check of the server's signature and of the
+	// members it lists.
+	Signature SignatureReport `json:"signature"`
 	// Slices has one report per recorder, by recorder id.
 	Slices []SliceReport `json:"slices"`
 	// Audit and Scores are the checks of audit.jsonl and scores.json.
@@ -56,7 +66,8 @@ type Report struct {
 	// Unlisted are members no check accounts for (they prove nothing).
 	Unlisted []string `json:"unlisted,omitempty"`
 	// Breaks lists the first broken link of each check, in the order
-	// checked: slices, files, audit, scores.
+	// checked: signature and keys, slices, files, audit, scores; and then
+	// every member altered, missing or added since the server signed.
 	Breaks []*Break `json:"breaks,omitempty"`
 	// First is the first broken link; nil when every link holds.
 	First *Break `json:"first_broken,omitempty"`
@@ -99,7 +110,7 @@ func Verify(ctx context.Context, ra io.ReaderAt, size int64, opts VerifyOptions)
 	if opts.TimeSlack == 0 {
 		opts.TimeSlack = manifest.DefaultTimeSlack
 	}
-	v := &verifier{members: map[string]*zip.File{}, used: map[string]bool{}}
+	v := &verifier{members: map[string]*zip.File{}, used: map[string]bool{}, sums: map[string]string{}}
 	var rep Report
 	for _, f := range zr.File {
 		if _, dup := v.members[f.Name]; dup {
@@ -111,6 +122,7 @@ func Verify(ctx context.Context, ra io.ReaderAt, size int64, opts VerifyOptions)
 		return Report{}, fmt.Errorf("%w: no %s", ErrNotExport, IndexName)
 	}
 	v.used[ReadmeName], v.used[IndexName], v.used[KeysName] = true, true, true
+	v.used[SumsName], v.used[SignatureName] = true, true
 	if data, err := v.read(IndexName); err == nil {
 		var idx Index
 		if json.Unmarshal(data, &idx) == nil && idx.Format == Format {
@@ -120,6 +132,7 @@ func Verify(ctx context.Context, ra io.ReaderAt, size int64, opts VerifyOptions)
 	if rep.Index == nil {
 		rep.note(NewBreak(KindFileHash, IndexName, "索引无法读取或不是证据导出索引 (the index cannot be read or is not an evidence index)"))
 	}
+	sums := v.signature(&rep, opts)
 	keys, err := v.keys(&rep, opts.Keys)
 	if err != nil {
 		return Report{}, err
@@ -129,9 +142,9 @@ func Verify(ctx context.Context, ra io.ReaderAt, size int64, opts VerifyOptions)
 	}
 	v.files(&rep)
 	var lines []AuditLine
-	if f, ok := v.members[AuditName]; ok {
+	if _, ok := v.members[AuditName]; ok {
 		v.used[AuditName] = true
-		rc, err := f.Open()
+		rc, err := v.open(AuditName)
 		if err != nil {
 			rep.note(NewBreak(KindAuditHash, AuditName, err.Error()))
 		} else {
@@ -156,6 +169,9 @@ func Verify(ctx context.Context, ra io.ReaderAt, size int64, opts VerifyOptions)
 		}
 	}
 	sort.Strings(rep.Unlisted)
+	if err := v.checkSums(ctx, &rep, sums); err != nil {
+		return Report{}, err
+	}
 	return rep, nil
 }
 
@@ -174,15 +190,30 @@ func (r *Report) note(b *Break) {
 type verifier struct {
 	members map[string]*zip.File
 	used    map[string]bool
+	// sums holds the SHA-256 (hex) of each member read to its end, so
+	// that the check against SHA256SUMS reads no member twice.
+	sums map[string]string
 }
 
-// read returns a text member's bytes (CRC checked by archive/zip).
-func (v *verifier) read(name string) ([]byte, error) {
+// open opens a member; reading it to its end records its SHA-256.
+func (v *verifier) open(name string) (io.ReadCloser, error) {
 	f, ok := v.members[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
 	}
 	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	return &hashingReader{rc: rc, h: sha256.New(), done: func(sum string) { v.sums[name] = sum }}, nil
+}
+
+// read returns a text member's bytes (CRC checked by archive/zip).
+func (v *verifier) read(name string) ([]byte, error) {
+	rc, err := v.open(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -195,40 +226,6 @@ func (v *verifier) read(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxTextMember)
 	}
 	return data, nil
-}
-
-// keys returns the keys to check signatures with: trusted when given
-// (comparing keys.txt), else keys.txt.
-func (v *verifier) keys(rep *Report, trusted manifest.Keys) (manifest.Keys, error) {
-	var ring manifest.KeyRing
-	if data, err := v.read(KeysName); err == nil {
-		if err := ring.ReadKeyRing(bytes.NewReader(data)); err != nil {
-			rep.note(NewBreak(KindUnknownKey, KeysName, err.Error()))
-		}
-	}
-	if trusted == nil {
-		return &ring, nil
-	}
-	rep.ExternalKeys = true
-	if rep.Index != nil {
-		for _, r := range rep.Index.Recorders {
-			in := ring.Lookup(r.Recorder)
-			want := trusted.Lookup(r.Recorder)
-			if len(in) != 1 || !containsKey(want, in[0]) {
-				rep.KeyMismatches = append(rep.KeyMismatches, r.Recorder)
-			}
-		}
-	}
-	return trusted, nil
-}
-
-func containsKey(keys []ed25519.PublicKey, k ed25519.PublicKey) bool {
-	for _, x := range keys {
-		if x.Equal(k) {
-			return true
-		}
-	}
-	return false
 }
 
 // slices checks each recorder's chain slice: the manifests found under
@@ -293,6 +290,9 @@ func (v *verifier) slices(ctx context.Context, rep *Report, keys manifest.Keys, 
 // it is chain-only when the index says so and the segment is absent.
 func (v *verifier) link(name string, listed map[string]IndexManifest) Link {
 	l := Link{Name: name, Seq: listed[name].Seq}
+	if at := listed[name].AcceptedAt; at != nil {
+		l.KeyAt = *at
+	}
 	if _, ok := v.members[name]; !ok {
 		return l // listed but absent
 	}
@@ -314,9 +314,9 @@ func (v *verifier) link(name string, listed map[string]IndexManifest) Link {
 			segName = path.Join(path.Dir(name), m.Segment)
 		}
 	}
-	if f, ok := v.members[segName]; ok && segName != "" {
+	if _, ok := v.members[segName]; ok && segName != "" {
 		v.used[segName] = true
-		l.Open = func(context.Context) (io.ReadCloser, error) { return f.Open() }
+		l.Open = func(context.Context) (io.ReadCloser, error) { return v.open(segName) }
 		return l
 	}
 	l.ChainOnly = isListed && im.ChainOnly

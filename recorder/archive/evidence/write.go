@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/evalroom/evalroom/recorder/manifest"
 )
@@ -56,6 +58,7 @@ func Write(ctx context.Context, w io.Writer, c Content) (Written, error) {
 	}
 	zw := zip.NewWriter(w)
 	out := Written{Index: idx}
+	var sums []memberSum
 	put := func(name string, method uint16, data []byte) error {
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: c.CreatedAt})
 		if err != nil {
@@ -64,6 +67,8 @@ func Write(ctx context.Context, w io.Writer, c Content) (Written, error) {
 		if _, err := fw.Write(data); err != nil {
 			return fmt.Errorf("evidence %s: %w", name, err)
 		}
+		sum := sha256.Sum256(data)
+		sums = append(sums, memberSum{name: name, sha: hex.EncodeToString(sum[:])})
 		return nil
 	}
 	if err := put(ReadmeName, zip.Deflate, readme(idx)); err != nil {
@@ -92,14 +97,30 @@ func Write(ctx context.Context, w io.Writer, c Content) (Written, error) {
 			if s.ChainOnly {
 				continue
 			}
-			n, d, err := copySegment(ctx, zw, segs[i], c, s)
+			n, got, d, err := copySegment(ctx, zw, segs[i], c, s)
 			if err != nil {
 				return out, err
 			}
+			sums = append(sums, memberSum{name: segs[i], sha: got})
 			out.Bytes += n
 			if d != "" {
 				out.Damaged = append(out.Damaged, Damage{Recorder: r.ID, Seq: s.Seq, Key: s.Key, Detail: d})
 			}
+		}
+	}
+	if c.Signer != nil {
+		// Last, once every member's bytes are known: the list of members
+		// and the server's signature over it.
+		list := sumsFile(sums)
+		sig, err := signSums(c.Signer, list)
+		if err != nil {
+			return out, err
+		}
+		if err := put(SumsName, zip.Deflate, list); err != nil {
+			return out, err
+		}
+		if err := put(SignatureName, zip.Deflate, sig); err != nil {
+			return out, err
 		}
 	}
 	if err := zw.Close(); err != nil {
@@ -109,26 +130,28 @@ func Write(ctx context.Context, w io.Writer, c Content) (Written, error) {
 }
 
 // copySegment stores one segment's bytes under name, hashing them; it
-// returns the size and, when they do not match s, what differs.
-func copySegment(ctx context.Context, zw *zip.Writer, name string, c Content, s Segment) (int64, string, error) {
+// returns the size, the SHA-256 of the bytes written and, when they do
+// not match s, what differs.
+func copySegment(ctx context.Context, zw *zip.Writer, name string, c Content, s Segment) (int64, string, string, error) {
 	src, err := s.Open(ctx)
 	if err != nil {
-		return 0, "", fmt.Errorf("evidence %s: %w", name, err)
+		return 0, "", "", fmt.Errorf("evidence %s: %w", name, err)
 	}
 	defer src.Close()
 	fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: c.CreatedAt})
 	if err != nil {
-		return 0, "", fmt.Errorf("evidence %s: %w", name, err)
+		return 0, "", "", fmt.Errorf("evidence %s: %w", name, err)
 	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(fw, h), &ctxReader{ctx: ctx, r: src})
 	if err != nil {
-		return n, "", fmt.Errorf("evidence %s: %w", name, err)
+		return n, "", "", fmt.Errorf("evidence %s: %w", name, err)
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != s.Key || n != s.Size {
-		return n, fmt.Sprintf("stored bytes: %d bytes sha256 %s; index: %d bytes %s", n, got, s.Size, s.Key), nil
+	got := hex.EncodeToString(h.Sum(nil))
+	if got != s.Key || n != s.Size {
+		return n, got, fmt.Sprintf("stored bytes: %d bytes sha256 %s; index: %d bytes %s", n, got, s.Size, s.Key), nil
 	}
-	return n, "", nil
+	return n, got, "", nil
 }
 
 // buildIndex describes c.
@@ -141,9 +164,20 @@ func buildIndex(c Content, auditData []byte) Index {
 	}
 	for _, r := range c.Recorders {
 		mans, segs := memberNames(r)
-		ir := IndexRecorder{Recorder: r.ID, Room: r.Room, PublicKey: base64.StdEncoding.EncodeToString(r.PublicKey)}
+		ir := IndexRecorder{Recorder: r.ID, Room: r.Room, PublicKey: base64.StdEncoding.EncodeToString(r.publicKey())}
+		for _, k := range r.Keys {
+			ik := indexKey(k.PublicKey)
+			ik.Room, ik.RetiredAt = k.Room, utcPtr(k.RetiredAt)
+			if !k.RegisteredAt.IsZero() {
+				ik.RegisteredAt = utcPtr(&k.RegisteredAt)
+			}
+			ir.Keys = append(ir.Keys, *ik)
+		}
 		for i, s := range r.Segments {
 			im := IndexManifest{Seq: s.Seq, Manifest: mans[i], SegmentKey: s.Key, Size: s.Size, ChainOnly: s.ChainOnly}
+			if !s.AcceptedAt.IsZero() {
+				im.AcceptedAt = utcPtr(&s.AcceptedAt)
+			}
 			if !s.ChainOnly {
 				im.Segment = segs[i]
 			}
@@ -163,7 +197,19 @@ func buildIndex(c Content, auditData []byte) Index {
 		idx.Files = append(idx.Files, fileEntry(f.Name, f.Data))
 	}
 	idx.Files = append(idx.Files, fileEntry(AuditName, auditData))
+	if c.Signer != nil {
+		idx.ServerKey = indexKey(c.Signer.Public().(ed25519.PublicKey))
+	}
 	return idx
+}
+
+// utcPtr is a copy of *t in UTC; nil for nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func fileEntry(name string, data []byte) IndexFile {
@@ -177,19 +223,24 @@ func parseQuiet(raw []byte) manifest.Manifest {
 	return m
 }
 
-// keysFile is keys.txt: one "<recorder-id> <base64 key>" line per
-// recorder, sorted, after a comment.
+// keysFile is keys.txt: one "<recorder-id> <base64 key>" line per key
+// every recorder ever had (recorders sorted, keys oldest first), each
+// after a comment with its fingerprint and the period it was in force.
 func keysFile(c Content) []byte {
 	var b strings.Builder
-	b.WriteString("# 录像设备登记的公钥 (Ed25519, base64) / the recorders' registered public keys\n")
+	b.WriteString("# 录像设备登记过的全部公钥 (Ed25519, base64)，每把公钥前注明指纹与有效期；每个清单用服务器接收该片段时有效的公钥校验\n")
+	b.WriteString("# every public key the recorders were ever registered with, each after its fingerprint and the period it was\n")
+	b.WriteString("# in force; each manifest verifies with the key in force when the server accepted its segment\n")
 	b.WriteString("# 格式 format: <recorder-id> <base64 public key>\n")
-	lines := make([]string, 0, len(c.Recorders))
-	for _, r := range c.Recorders {
-		lines = append(lines, r.ID+" "+base64.StdEncoding.EncodeToString(r.PublicKey))
-	}
-	sort.Strings(lines)
-	for _, l := range lines {
-		b.WriteString(l + "\n")
+	recs := append([]Recorder(nil), c.Recorders...)
+	sort.Slice(recs, func(i, j int) bool { return recs[i].ID < recs[j].ID })
+	for _, r := range recs {
+		for _, k := range r.keyPeriods() {
+			if len(r.Keys) > 0 {
+				fmt.Fprintf(&b, "# %s %s 有效期 in force %s\n", r.ID, Fingerprint(k.PublicKey), k.Span())
+			}
+			b.WriteString(KeyLine(r.ID, k.PublicKey) + "\n")
+		}
 	}
 	return []byte(b.String())
 }

@@ -171,7 +171,8 @@ func (s *Service) RedeemEvaluatorCode(ctx context.Context, code string, login Co
 // EvaluatorSeat returns the seat of the evaluator account userID in the
 // session: the grant of the last code the account used there, with the
 // seat as it stands. Errors: ErrNotFound (the account never used a code
-// of the session, or the seat was released).
+// of the session), ErrForbidden (the seat was released by on-site
+// recusal).
 func (s *Service) EvaluatorSeat(ctx context.Context, sessionID, userID int64) (CodeGrant, error) {
 	var g CodeGrant
 	var released *time.Time
@@ -187,7 +188,7 @@ func (s *Service) EvaluatorSeat(ctx context.Context, sessionID, userID int64) (C
 	case err != nil:
 		return CodeGrant{}, fmt.Errorf("seat of user %d in session %d: %w", userID, sessionID, err)
 	case released != nil:
-		return CodeGrant{}, fmt.Errorf("session %d, user %d: %w: 您的座位已释放（现场回避）", sessionID, userID, ErrNotFound)
+		return CodeGrant{}, fmt.Errorf("session %d, user %d: %w: 您的座位已释放（现场回避），不能再评分", sessionID, userID, ErrForbidden)
 	}
 	g.ExpiresAt = g.ExpiresAt.UTC()
 	return g, nil

@@ -122,6 +122,7 @@ func TestEvaluatorCodeAPI(t *testing.T) {
 	var rec room.ScoreRecord
 	laptop.call(http.MethodPost, f.path+"/scores", map[string]any{"bidder": "B1", "criterion": "tech", "value": 50}, http.StatusCreated, &rec)
 	require.Equal(t, me.ID, rec.EvaluatorUserID)
+	require.Equal(t, m1, rec.MemberID, "the score names the member whose code opened the account")
 
 	// Audited, never with the code.
 	actions := f.auditActions(t, "session:"+itoa(f.sess.ID))
@@ -136,6 +137,16 @@ func TestEvaluatorCodeAPI(t *testing.T) {
 			require.NotContains(t, string(en.Detail), strings.ReplaceAll(code, "-", ""))
 		}
 	}
+
+	// An expert recused on site can no longer score, although still logged in.
+	f.staff1.call(http.MethodPost, f.path+"/members/"+itoa(m1)+"/recuse", map[string]string{"reason": "与投标人存在利害关系"}, http.StatusOK, nil)
+	got := laptop.fail(http.MethodPost, f.path+"/scores", map[string]any{"bidder": "B1", "criterion": "tech", "value": 60}, http.StatusForbidden, "forbidden")
+	require.Contains(t, got.Error.Message, "座位已释放")
+	var mine []room.ScoreRecord
+	laptop.call(http.MethodGet, f.path+"/scores", nil, http.StatusOK, &struct {
+		Items *[]room.ScoreRecord `json:"items"`
+	}{&mine})
+	require.Len(t, mine, 1, "nothing saved")
 
 	// Finishing the session ends the codes.
 	f.staff1.call(http.MethodPost, f.path+"/phase", map[string]string{"phase": "finished"}, http.StatusOK, nil)

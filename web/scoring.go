@@ -91,8 +91,13 @@ func (s *Server) recordScore(c *gin.Context) {
 		return
 	}
 	u := me(c)
+	member, err := s.scoringMember(c.Request.Context(), id, u.ID)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
 	rec, err := s.p.Sessions.RecordScore(c.Request.Context(),
-		room.Evaluator{UserID: u.ID, Actor: u.Actor(), SessionRef: u.SessionRef}, id, req)
+		room.Evaluator{UserID: u.ID, Actor: u.Actor(), SessionRef: u.SessionRef, MemberID: member}, id, req)
 	if err != nil {
 		s.writeError(c, err)
 		return

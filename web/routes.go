@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	s.evalCodeRoutes(api, in)
 	in.GET("/sessions/:id/archive/export", s.requireRole(archiveKeepers...), s.exportEvidence)
 	in.POST("/sessions/:id/archive/verify", s.requireRole(archiveKeepers...), s.verifyEvidence)
+	s.holdRoutes(in)
 	in.GET("/archive/segments/:hash", s.requireRole(archiveViewers...), s.playSegment)
 	s.archiveCatalogRoutes(in)
 

@@ -69,6 +69,9 @@ type Params struct {
 	// Evidence exports and verifies sessions' archived evidence; nil
 	// makes /api/sessions/{id}/archive/... answer 503.
 	Evidence Evidence
+	// Holds places and releases legal holds on sessions' recordings;
+	// nil makes /api/sessions/{id}/archive/holds answer 503.
+	Holds Holds
 	// ArchiveCatalog answers the archive search and sessions' archive
 	// timelines; nil makes them answer 503.
 	ArchiveCatalog ArchiveCatalog

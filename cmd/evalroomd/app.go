@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evalroom/evalroom/cmd/internal/archivewire"
 	"github.com/evalroom/evalroom/cmd/internal/config"
 	"github.com/evalroom/evalroom/cmd/internal/infra"
 	"github.com/evalroom/evalroom/expertpool"
@@ -56,6 +57,10 @@ type Main struct {
 	// archive indexes uploaded segments; archiveUpload is its recorders' API.
 	archive       *archive.Service
 	archiveUpload http.Handler
+	// retention deletes what the retention period no longer requires;
+	// clock is its clock (tests move it years ahead; time.Now when nil).
+	retention *archive.Retention
+	clock     func() time.Time
 	// notifier delivers invitations; nil until startBackground.
 	notifier *expertpool.Notifier
 	http     *http.Server
@@ -79,6 +84,9 @@ func NewMain(cfg config.Config, log *slog.Logger) *Main {
 // service, starts the background workers and begins serving HTTP. It
 // returns once the server is listening.
 func (m *Main) Run(ctx context.Context) error {
+	if err := archivewire.CheckRetention(m.Config.Archive); err != nil {
+		return err
+	}
 	keys, err := infra.Keys(m.Config.Secrets)
 	if err != nil {
 		return err
@@ -107,6 +115,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	if err := m.startArchive(ctx); err != nil {
+		return err
+	}
+	if err := m.startRetention(ctx); err != nil {
 		return err
 	}
 	if err := m.startMonitoring(); err != nil {

@@ -134,7 +134,11 @@ func (e sessionEvidence) VerifySession(ctx context.Context, actor string, id int
 func (e sessionEvidence) OpenSegment(ctx context.Context, actor, hash, byteRange string) (web.SegmentFile, error) {
 	obj, seg, err := e.archive.Open(ctx, hash)
 	if errors.Is(err, archive.ErrNotFound) {
-		return web.SegmentFile{}, fmt.Errorf("%w: 档案中没有该录像片段", room.ErrNotFound)
+		msg := "档案中没有该录像片段"
+		if d := errtext.After(err, archive.ErrNotFound); d != "" {
+			msg = d // deleted after the retention period
+		}
+		return web.SegmentFile{}, fmt.Errorf("%w: %s", room.ErrNotFound, msg)
 	}
 	if err != nil {
 		return web.SegmentFile{}, roomError(err)

@@ -84,6 +84,7 @@ func (m *Main) buildHandler() (http.Handler, error) {
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(), Mutes: m.sfu,
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive}, ArchiveCatalog: m.archiveCatalog(),
 		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, audit: m.audit, now: time.Now},
+		Holds:      sessionHolds{rooms: m.rooms, archive: m.archive},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),
 		Notify:     m.notifySettings(),
 		Checks: map[string]web.Pinger{

@@ -94,7 +94,7 @@ function sessionView(user, id, holder, onPhase) {
   const parts = [faultsCard(ctx), signinCard(ctx), roomsCard(ctx), previewCard(ctx)];
   holder.append(head, h('div', { class: 'control-grid' },
     h('div', { class: 'control-col' }, parts[1].el),
-    h('div', { class: 'control-col' }, parts[0].el, parts[2].el)), parts[3].el);
+    h('div', { class: 'control-col' }, parts[0].el)), parts[2].el, parts[3].el);
   let closed = false;
   let stream = null;
 

@@ -26,6 +26,12 @@
 //     references and the pods' environment checked.
 //   - settings: every EVALROOM_* name in deploy/ is a real setting of
 //     evalroomd or evalroom-edge.
+//   - monitoring: the Prometheus alert rules (structure, labels, Chinese
+//     annotations, well-formed PromQL selecting only metrics the binaries
+//     export, and with promtool installed its own checks and the rules'
+//     unit tests), the Grafana dashboard's queries, the scrape
+//     configuration against the compose stack, and compose's Prometheus
+//     and Grafana services.
 //   - backup: deploy/backup/pg-backup.sh and pg-restore.sh run with the
 //     real pg_dump and pg_restore against the test PostgreSQL (backup,
 //     checksum, retention, restore into an empty database, the refusals

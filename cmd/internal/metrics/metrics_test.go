@@ -186,7 +186,9 @@ func TestServerMetrics(t *testing.T) {
 func TestAFailingSourceLeavesTheRest(t *testing.T) {
 	st := &sfu.Stats{}
 	src := fullSources(st)
-	src.Pool = func(context.Context) (expertpool.PoolStats, error) { return expertpool.PoolStats{}, errors.New("database down") }
+	src.Pool = func(context.Context) (expertpool.PoolStats, error) {
+		return expertpool.PoolStats{}, errors.New("database down")
+	}
 	reg := metrics.NewRegistry()
 	require.NoError(t, metrics.RegisterServer(reg, src))
 	srv := httptest.NewServer(metrics.Handler(reg, quiet))
@@ -213,8 +215,8 @@ func TestEdgeMetrics(t *testing.T) {
 	reg := metrics.NewRegistry()
 	require.NoError(t, metrics.RegisterEdge(reg, func() metrics.EdgeStatus {
 		return metrics.EdgeStatus{RecorderID: "edge-nj-1", RoomID: "1", Recording: true, Live: false,
-			Devices: []metrics.EdgeDevice{{Name: "cam1", Kind: "camera", Open: true, FPS: 29.97}, {Name: "mic", Kind: "microphone", Losses: 2}},
-			Sources: []metrics.EdgeSource{{Name: "cam1", Frames: 900, Errors: 1, Sealed: 3}},
+			Devices:         []metrics.EdgeDevice{{Name: "cam1", Kind: "camera", Open: true, FPS: 29.97}, {Name: "mic", Kind: "microphone", Losses: 2}},
+			Sources:         []metrics.EdgeSource{{Name: "cam1", Frames: 900, Errors: 1, Sealed: 3}},
 			BacklogSegments: 2, BacklogBytes: 1 << 20, SpoolBytes: 5 << 20, FreeDiskBytes: 7 << 30,
 			ClockSynced: true, ClockOffset: 4 * time.Second, ClockUncertainty: 3 * time.Millisecond, Alarms: 1, LastSegmentAt: last}
 	}, reports))

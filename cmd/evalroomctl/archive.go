@@ -32,8 +32,12 @@ func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 //   - a local recorder folder: every manifest's signature, its segment's
 //     hash, and each recorder's hash chain;
 //   - an evidence export file (ZIP), offline: the same, each recorder's
-//     chain slice and its anchor, the listed files' hashes, the audit
-//     entries' hash chain and the scoring records against the audit log;
+//     chain slice and its anchor (each manifest with the recorder's key in
+//     force when the server accepted it), the listed files' hashes, the
+//     audit entries' hash chain and the scoring records against the audit
+//     log; and the server's signature over the list of every file, with
+//     -server-key against the key the server publishes, naming every file
+//     altered, removed or added;
 //   - with -session ID, a session uploaded to the central archive, through
 //     the same configuration as evalroomd (database and archive store):
 //     the stored segments are hashed again and the outcome recorded.
@@ -44,6 +48,7 @@ func cmdArchiveVerify(ctx context.Context, args []string, stdout io.Writer, envi
 	keysFile := fs.String("keys", "", `file of public keys, one "<recorder-id> <base64>" or "<base64>" per line`)
 	genesis := fs.Bool("genesis", false, "require each chain to start at seq 1 (folders)")
 	session := fs.Int64("session", 0, "verify this session in the central archive (reads the evalroomd configuration)")
+	serverKey := fs.String("server-key", "", "export files: the server's export signing key (base64) or its fingerprint SHA256:<hex>, as GET /api/archive/server-key publishes it; the export must carry its signature")
 	if hasFlag(args, "session") {
 		return cmdArchiveVerifySession(ctx, fs, session, args, stdout, environ)
 	}
@@ -56,7 +61,10 @@ func cmdArchiveVerify(ctx context.Context, args []string, stdout io.Writer, envi
 		return fmt.Errorf("archive verify: %w", err)
 	}
 	if !st.IsDir() {
-		return verifyExportFile(ctx, path, keyArgs, *keysFile, stdout)
+		return verifyExportFile(ctx, path, keyArgs, *keysFile, *serverKey, stdout)
+	}
+	if *serverKey != "" {
+		return fmt.Errorf("archive verify: -server-key checks an evidence export file, not a folder")
 	}
 	keys, note, err := archiveKeys(keyArgs, *keysFile, path)
 	if err != nil {

@@ -10,15 +10,22 @@ import (
 
 // verifyExportFile verifies an evidence export offline: with -key/-keys
 // when given (the registered keys, proving the origin), else with the
-// export's own keys.txt (internal consistency only, said in a note).
-func verifyExportFile(ctx context.Context, path string, keyArgs []string, keysFile string, stdout io.Writer) error {
-	ring, err := trustedKeys(keyArgs, keysFile)
+// export's own key history (internal consistency only, said in a note);
+// with -server-key the export must carry the server's signature made
+// with that key.
+func verifyExportFile(ctx context.Context, path string, keyArgs []string, keysFile, serverKey string, stdout io.Writer) error {
+	trusted, err := trustedExportKeys(keyArgs, keysFile)
 	if err != nil {
 		return err
 	}
 	opts := evidence.VerifyOptions{}
-	if ring != nil {
-		opts.Keys = ring
+	if trusted != nil {
+		opts.Keys = trusted
+	}
+	if serverKey != "" {
+		if opts.ServerKey, opts.ServerFingerprint, err = evidence.ParseServerKey(serverKey); err != nil {
+			return fmt.Errorf("archive verify: -server-key: %w", err)
+		}
 	}
 	rep, err := evidence.VerifyFile(ctx, path, opts)
 	if err != nil {
@@ -31,10 +38,11 @@ func verifyExportFile(ctx context.Context, path string, keyArgs []string, keysFi
 // its anchor, the files, audit and scores checks and the verdict; it
 // returns errArchiveBroken (wrapping the first break) on any break.
 func printExportReport(w io.Writer, rep evidence.Report) error {
-	if !rep.ExternalKeys {
-		fmt.Fprintln(w, "注意：公钥取自导出包中的 keys.txt，只能证明包内容自洽；要证明来源，请用 -key 或 -keys 给出服务器登记的公钥。\n"+
-			"note: the keys come from keys.txt inside the export, which proves internal consistency only; give the registered keys with -key or -keys to prove the origin.")
+	if !rep.ExternalKeys && !rep.Signature.Trusted {
+		fmt.Fprintln(w, "注意：录像设备公钥取自导出包（export.json 的公钥历史与 keys.txt），只能证明包内容自洽；要证明来源，请用 -server-key 给出服务器公布的签名公钥，或用 -key、-keys 给出登记的公钥。\n"+
+			"note: the recorders' keys come from inside the export (export.json's key history and keys.txt), which proves internal consistency only; give the server's published signing key with -server-key, or the registered keys with -key or -keys, to prove the origin.")
 	}
+	printSignature(w, rep)
 	for _, r := range rep.KeyMismatches {
 		fmt.Fprintf(w, "KEY       %s: keys.txt 中的公钥与给出的公钥不同 (the key in keys.txt differs from the trusted key)\n", r)
 	}

@@ -121,7 +121,7 @@ func TestArchiveVerifyChecksAnExportOffline(t *testing.T) {
 	file, keys := exportFile(t)
 	out, err := run(t, "", nil, "archive", "verify", file)
 	require.NoError(t, err, out)
-	require.Contains(t, out, "注意：公钥取自导出包中的 keys.txt")
+	require.Contains(t, out, "注意：录像设备公钥取自导出包")
 	require.Contains(t, out, "OK        seg-000003.mp4  edge-nj-1 #3")
 	require.Contains(t, out, "chain edge-hf-1: seq 1–3, 3 manifests (3 segments, 0 chain-only)")
 	require.Contains(t, out, "anchor 锚点: seq 1 prev_hash 0000000000000000000000000000000000000000000000000000000000000000")

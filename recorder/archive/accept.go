@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/evalroom/evalroom/internal/audit"
+	"github.com/evalroom/evalroom/recorder/archive/evidence"
 	"github.com/evalroom/evalroom/recorder/manifest"
 )
 
@@ -40,7 +41,10 @@ func (s *Service) AcceptManifest(ctx context.Context, recorderID string, raw []b
 // manifest must name the key).
 //
 // It checks, in order: the manifest parses and names recorderID, the
-// recorder is registered, the signature verifies with its key, the
+// recorder is registered, the signature verifies with its key in force
+// now (the moment of acceptance, which becomes accepted_at; a manifest
+// signed with a key retired before is refused, unless this very manifest
+// was accepted before), the
 // manifest's room is the recorder's room and its session is a number,
 // the store holds the segment and its bytes have the manifest's size and
 // hash (hashed again), and the manifest continues the recorder's chain:
@@ -77,6 +81,13 @@ type candidate struct {
 	session *int64
 	canon   []byte
 	link    string
+	// at is the moment of acceptance: the recorder's key in force then
+	// verified the signature, and it becomes accepted_at.
+	at time.Time
+	// retired, when set, is the retired key that signed the manifest
+	// instead of the key in force: only an already accepted copy passes.
+	retired *evidence.KeyPeriod
+	inForce evidence.KeyPeriod
 }
 
 func (s *Service) accept(ctx context.Context, recorderID, segmentKey string, raw []byte) (Acceptance, error) {
@@ -86,6 +97,11 @@ func (s *Service) accept(ctx context.Context, recorderID, segmentKey string, raw
 	}
 	if a, done, err := s.existing(ctx, s.db, c); done || err != nil {
 		return a, err
+	}
+	if r := c.retired; r != nil {
+		return Acceptance{}, fmt.Errorf("%w: 清单由已于 %s 停用的公钥（%s）签名；公钥停用后不再接收其签名的清单，现用公钥为 %s（自 %s 起）",
+			ErrBadSignature, r.RetiredAt.UTC().Format(time.RFC3339), evidence.Fingerprint(r.PublicKey),
+			evidence.Fingerprint(c.inForce.PublicKey), c.inForce.RegisteredAt.UTC().Format(time.RFC3339))
 	}
 	if err := s.checkBlob(ctx, c); err != nil {
 		return Acceptance{}, err
@@ -121,17 +137,31 @@ func (s *Service) check(ctx context.Context, recorderID, segmentKey string, raw 
 	if m.Recorder != recorderID {
 		return candidate{}, fmt.Errorf("%w: 清单属于录像设备 %q，而不是已认证的 %q", ErrInvalid, m.Recorder, recorderID)
 	}
-	pub, roomID, err := s.keys.RecorderKey(ctx, recorderID)
+	at := s.now().UTC().Truncate(time.Microsecond)
+	keys, err := s.keyHistory(ctx, recorderID)
 	if err != nil {
 		return candidate{}, err
 	}
-	if err := m.Verify(pub); err != nil {
-		if errors.Is(err, manifest.ErrBadSignature) {
+	p, ok := keyInForce(keys, at)
+	if !ok {
+		return candidate{}, fmt.Errorf("%w: 录像设备 %q 当前没有有效的公钥", ErrUnknownRecorder, recorderID)
+	}
+	roomID := p.Room
+	c := candidate{m: m, key: segmentKey, room: roomID, at: at, inForce: p}
+	if err := m.Verify(p.PublicKey); err != nil {
+		if !errors.Is(err, manifest.ErrBadSignature) {
+			return candidate{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		for _, old := range keys {
+			if old.RetiredAt != nil && !old.RetiredAt.After(at) && m.Verify(old.PublicKey) == nil {
+				c.retired = &old
+				break
+			}
+		}
+		if c.retired == nil {
 			return candidate{}, fmt.Errorf("%w: 签名与登记的公钥不符或内容被修改: %v", ErrBadSignature, err)
 		}
-		return candidate{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	c := candidate{m: m, key: segmentKey, room: roomID}
 	if m.Room != strconv.FormatInt(roomID, 10) {
 		return candidate{}, fmt.Errorf("%w: 清单的评标室 %q 不是该设备登记的评标室 %d", ErrInvalid, m.Room, roomID)
 	}
@@ -224,9 +254,10 @@ func checkChain(ctx context.Context, tx pgx.Tx, c candidate) error {
 	return nil
 }
 
-// insert indexes c, moves the chain head and audits, inside tx.
+// insert indexes c, moves the chain head and audits, inside tx. The
+// segment is accepted at c.at, the moment its key was found in force.
 func (s *Service) insert(ctx context.Context, tx pgx.Tx, c candidate) (Segment, error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := c.at
 	m := c.m
 	g, err := scanSegment(tx.QueryRow(ctx, `INSERT INTO archive.segments (hash, size, recorder_id, room_id, session_id,
 			seq, name, stream, tracks, utc_start, utc_end, gaps, truncated, manifest, manifest_raw, hash_alg,

@@ -26,6 +26,10 @@ type ExportRequest struct {
 	// scores.json (the scoring records, corrections included) and
 	// session.json; see evidence.Content.Files.
 	Files []evidence.File
+	// Signer is the server's export signing key (see ExportKey): the
+	// export lists every member with its SHA-256 and is signed with it.
+	// Nil writes an unsigned export. Never a recorder's key.
+	Signer ed25519.PrivateKey
 }
 
 // Export is a prepared evidence export: its content is gathered and the
@@ -44,8 +48,9 @@ type Export struct {
 
 // PrepareExport gathers a session's evidence: each recorder's chain
 // slice over req.Selection (segments the selection does not hold are
-// kept as chain-only manifests, without their bytes), the recorders'
-// registered keys, req.Files, and the audit entries about the session,
+// kept as chain-only manifests, without their bytes) with each segment's
+// acceptance time, every key each recorder ever had with its period,
+// req.Files, and the audit entries about the session,
 // its rooms and the slices' segments. It checks that the store holds
 // every segment to include, then appends "archive.export" by req.Actor
 // (so the export's own audit.jsonl shows who exported it). Nothing has
@@ -66,8 +71,11 @@ func (s *Service) PrepareExport(ctx context.Context, req ExportRequest) (*Export
 		return nil, fmt.Errorf("%w: 该评标在所选时间内没有已上传的录像", ErrNotFound)
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
+	if req.Signer != nil && len(req.Signer) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("%w: export: signing key", ErrInvalid)
+	}
 	x := &Export{svc: s, content: evidence.Content{CreatedAt: now, CreatedBy: req.Actor, Session: sel.Session,
-		SessionRef: req.SessionRef, Rooms: sel.Rooms, From: sel.From, To: sel.To, Files: req.Files}}
+		SessionRef: req.SessionRef, Rooms: sel.Rooms, From: sel.From, To: sel.To, Files: req.Files, Signer: req.Signer}}
 	x.FileName = fmt.Sprintf("evalroom-session-%d-evidence-%s.zip", sel.Session, now.Format("20060102T150405Z"))
 	objects := []string{}
 	if sel.Session > 0 {
@@ -99,14 +107,21 @@ func (s *Service) PrepareExport(ctx context.Context, req ExportRequest) (*Export
 // exportRecorder builds one recorder's slice for the export and counts
 // it into x.
 func (s *Service) exportRecorder(ctx context.Context, sl slice, x *Export) (evidence.Recorder, error) {
-	pub, _, err := s.keys.RecorderKey(ctx, sl.recorder)
+	keys, err := s.keyHistory(ctx, sl.recorder)
 	if err != nil {
-		return evidence.Recorder{}, fmt.Errorf("key of %s: %w", sl.recorder, err)
+		return evidence.Recorder{}, fmt.Errorf("keys of %s: %w", sl.recorder, err)
 	}
-	rec := evidence.Recorder{ID: sl.recorder, Room: sl.room, PublicKey: ed25519.PublicKey(pub)}
+	rec := evidence.Recorder{ID: sl.recorder, Room: sl.room, Keys: keys, PublicKey: keys[len(keys)-1].PublicKey}
+	if p, ok := keyInForce(keys, s.now()); ok {
+		rec.PublicKey = p.PublicKey
+	}
+	if _, ok := s.keys.(KeyHistory); !ok {
+		rec.Keys = nil // the current key only: no periods to show
+	}
 	for _, g := range sl.rows {
 		seg := evidence.Segment{Seq: g.Seq, Name: g.Name, Key: g.Hash, Size: g.Size, Manifest: g.ManifestRaw,
-			ChainOnly: !sl.selected[g.Seq] || g.Tombstone != nil} // a deleted segment keeps its link only
+			AcceptedAt: g.AcceptedAt,
+			ChainOnly:  !sl.selected[g.Seq] || g.Tombstone != nil} // a deleted segment keeps its link only
 		if seg.ChainOnly {
 			x.ChainOnly++
 		} else {

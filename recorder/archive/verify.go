@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -69,7 +68,9 @@ type DeletedSegment struct {
 // VerifySession checks a session's evidence in the central archive
 // again: for every segment of sel (and every segment of the same chains
 // between them) it re-reads the stored bytes and hashes them, verifies
-// the manifest's signature with the recorder's registered key, checks
+// the manifest's signature with the recorder's key that was in force
+// when the segment was accepted (every key the recorder ever had is
+// kept, see KeyHistory), checks
 // the chain links (seq contiguous, prev_hash the previous manifest's
 // hash, the slice's first manifest linking to the indexed manifest
 // before it) and that the index row says what its signed manifest says.
@@ -144,19 +145,14 @@ func (s *Service) VerifySession(ctx context.Context, actor string, sel Selection
 // verifySlice checks one chain slice; its Results are in the order of
 // sl.rows (each row's manifest, by seq).
 func (s *Service) verifySlice(ctx context.Context, sl slice) (evidence.SliceReport, error) {
-	var ring manifest.KeyRing
-	pub, _, err := s.keys.RecorderKey(ctx, sl.recorder)
-	switch {
-	case errors.Is(err, ErrUnknownRecorder):
-	case err != nil:
+	ring, _, err := s.keyRing(ctx, sl.recorder)
+	if err != nil {
 		return evidence.SliceReport{}, err
-	default:
-		ring.Add(sl.recorder, ed25519.PublicKey(pub))
 	}
 	links := make([]evidence.Link, len(sl.rows))
 	for i, g := range sl.rows {
 		key := g.Hash
-		links[i] = evidence.Link{Name: "segment:" + key, Raw: g.ManifestRaw,
+		links[i] = evidence.Link{Name: "segment:" + key, Raw: g.ManifestRaw, KeyAt: g.AcceptedAt,
 			Open: func(ctx context.Context) (io.ReadCloser, error) { return s.store.Open(ctx, key) }}
 		if g.Tombstone != nil {
 			// Deleted after the retention period: the link stays, the
@@ -164,7 +160,7 @@ func (s *Service) verifySlice(ctx context.Context, sl slice) (evidence.SliceRepo
 			links[i].ChainOnly, links[i].Open = true, nil
 		}
 	}
-	sr, err := evidence.CheckSlice(ctx, sl.recorder, &ring, links, manifest.DefaultTimeSlack)
+	sr, err := evidence.CheckSlice(ctx, sl.recorder, ring, links, manifest.DefaultTimeSlack)
 	if err != nil {
 		return evidence.SliceReport{}, err
 	}

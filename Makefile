@@ -2,7 +2,7 @@
 # `make test` runs every test. Both install what they need when missing.
 SHELL := /bin/bash
 GO := $(shell deploy/local/go.sh)
-APT_TEST := postgresql postgresql-contrib redis-server ffmpeg pkg-config libx264-dev libvpx-dev libopus-dev chromium chromium-driver fonts-wqy-microhei
+APT_TEST := postgresql postgresql-contrib redis-server ffmpeg pkg-config libx264-dev libvpx-dev libopus-dev chromium chromium-driver fonts-wqy-microhei prometheus
 GOTEST_FLAGS ?= -count=1 -timeout 60m
 
 .PHONY: all build run stop test test-short vet bench config-doc deps

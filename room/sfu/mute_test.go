@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -189,4 +191,66 @@ func TestMuteMadeOnAnotherNodeReachesTheHostingNode(t *testing.T) {
 	require.NoError(t, other.srv.SetRoomMuted(ctx, "user:70", "1", "1", false))
 	require.Eventually(t, func() bool { return hearsWhile(t, own, pub.ID(), 10, listener)[0] > 0 },
 		15*time.Second, 10*time.Millisecond, "the hosting node never applied the unmute")
+}
+
+func TestMutedRoomsSpeakingIsNotAnnouncedToTheOtherRooms(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	pub := e.join(t, evaluator("user:10", "1"))
+	own := e.join(t, evaluator("user:11", "1"))
+	other := e.join(t, evaluator("user:20", "2"))
+
+	// The room's microphone starts silent (RFC 6464 level 127).
+	m := newMedia(t, "a")
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	senders, err := pub.Publish(pctx, m.video, m.audio)
+	require.NoError(t, err)
+	m.setLevel(senders[1])
+	var level atomic.Uint32
+	level.Store(127)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := uint32(0); ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			_ = m.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, SequenceNumber: uint16(i), Timestamp: i * 1800},
+				Payload: vp8(i%25 == 0, 7, 300)})
+			ap := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: i * 960}, Payload: []byte{0xf8, 0xff, 0xfe}}
+			if id := m.levelID.Load(); id != 0 {
+				_ = ap.Header.SetExtension(uint8(id), []byte{byte(level.Load())})
+			}
+			_ = m.audio.WriteRTP(ap)
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	own.receives(t, pub.ID(), false)
+	other.receives(t, pub.ID(), true)
+
+	// Muted, the room starts speaking: its own room is told, the other is not.
+	require.NoError(t, e.srv.SetRoomMuted(ctx, "user:70", "1", "1", true))
+	level.Store(10)
+	speaking := func(p *peer) bool {
+		return p.events.has(func(m sfu.Message) bool {
+			return m.Type == sfu.TypeSpeaking && m.Speaking && m.Participant.ID == pub.ID()
+		})
+	}
+	require.Eventually(t, func() bool { return speaking(own) }, 10*time.Second, 20*time.Millisecond)
+	hearsWhile(t, own, pub.ID(), 25)
+	require.False(t, speaking(other), "the other room learnt that the muted room speaks")
+
+	// Unmuted, the next change reaches everyone.
+	require.NoError(t, e.srv.SetRoomMuted(ctx, "user:70", "1", "1", false))
+	level.Store(127)
+	require.Eventually(t, func() bool {
+		return other.events.has(func(m sfu.Message) bool {
+			return m.Type == sfu.TypeSpeaking && !m.Speaking && m.Participant.ID == pub.ID()
+		})
+	}, 10*time.Second, 20*time.Millisecond)
 }

@@ -389,9 +389,18 @@ func (p *Participant) setLive(live bool) {
 }
 
 // speaking tells everyone that t's level crossed the speaking threshold.
+// While t's room is muted only those who still hear it are told.
 func (p *Participant) speaking(t *pubTrack, on bool) {
-	p.sess.broadcast(Message{Type: TypeSpeaking, Participant: &ParticipantInfo{ID: p.id},
-		Track: &TrackInfo{ID: t.id}, Speaking: on}, nil)
+	m := Message{Type: TypeSpeaking, Participant: &ParticipantInfo{ID: p.id}, Track: &TrackInfo{ID: t.id}, Speaking: on}
+	if !t.roomMuted.Load() {
+		p.sess.broadcast(m, nil)
+		return
+	}
+	for _, q := range p.sess.list() {
+		if hearsMuted(q, t) {
+			q.send(m)
+		}
+	}
 }
 
 // codecPreferences are the codecs a subscriber's transceiver for t

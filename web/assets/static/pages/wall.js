@@ -19,13 +19,14 @@ function start(user) {
   const grid = h('div', { class: 'wall-grid', id: 'wall-grid' });
   const empty = h('div', { class: 'wall-empty', id: 'wall-empty', text: '当前没有进行中的评标' });
   const status = h('span', { class: 'wall-status', id: 'wall-status' });
+  const errors = h('div', { class: 'wall-errors', id: 'wall-errors', role: 'alert', hidden: true });
   const logList = h('ol', { class: 'wall-log', id: 'wall-log' });
   main.append(h('div', { class: 'wall-layout' },
     h('section', { class: 'wall-videos' },
       h('div', { class: 'wall-head' },
         h('h1', { text: '监督大屏' }), status,
         h('span', { class: 'muted small', text: '隐身观看：各评标室看不到监督人员，每次观看均记入操作日志。点击画面放大并播放声音，再次点击返回。' })),
-      empty, grid),
+      errors, empty, grid),
     h('aside', { class: 'wall-side card' },
       h('h2', { text: '操作日志（实时）' }),
       logList)));
@@ -131,12 +132,25 @@ function start(user) {
     clients.set(session.id, entry);
     mc.onTrack = (info, stream) => addTile(entry.session, mc, info, stream);
     mc.onTrackRemoved = (info) => removeTile(info.id);
+    // A refusal is shown once per message, and stays on the page until
+    // the session's media connects again.
     mc.onError = (err) => {
-      status.dataset.error = err.message;
-      toast(`评标 ${entry.session.ref} 的音视频：${err.message}`, 'err');
+      const msg = `评标 ${entry.session.ref} 的音视频：${err.message}`;
+      if (entry.error !== msg) toast(msg, 'err');
+      entry.error = msg;
+      showErrors();
+    };
+    mc.onState = (state) => {
+      if (state === 'connected' && entry.error) { entry.error = ''; showErrors(); }
     };
     mc.join().catch(() => { /* onError said why; the client retries unless refused */ });
     updateStatus();
+  }
+
+  function showErrors() {
+    const msgs = [...clients.values()].map((c) => c.error).filter(Boolean);
+    errors.textContent = msgs.join('；');
+    errors.hidden = !msgs.length;
   }
 
   function disconnect(id) {
@@ -146,6 +160,7 @@ function start(user) {
     for (const [tid, tile] of [...tiles]) if (tile.dataset.session === String(id)) removeTile(tid);
     for (const [tid, a] of [...audios]) if (a.session === String(id)) removeTile(tid);
     entry.mc.close();
+    showErrors();
     updateStatus();
   }
 

@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	api.GET("/openapi.yaml", s.openapi)
 	api.POST("/login", s.login)
 	api.GET("/demo/messages", s.demoMessages)
+	api.GET("/archive/server-key", s.serverKey)
 
 	// Logged in.
 	in := api.Group("", s.authenticate)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"html/template"
@@ -69,6 +70,10 @@ type Params struct {
 	// Evidence exports and verifies sessions' archived evidence; nil
 	// makes /api/sessions/{id}/archive/... answer 503.
 	Evidence Evidence
+	// ExportKey is the public half of the server's evidence export
+	// signing key, published at GET /api/archive/server-key; nil makes
+	// that route answer 503.
+	ExportKey ed25519.PublicKey
 	// Holds places and releases legal holds on sessions' recordings;
 	// nil makes /api/sessions/{id}/archive/holds answer 503.
 	Holds Holds

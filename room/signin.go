@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"fmt"
+	"github.com/evalroom/evalroom/internal/errtext"
 	"regexp"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (s *Service) SignIn(ctx context.Context, actor Actor, sessionID int64, in S
 	case in.MemberID <= 0 || in.RoomID <= 0:
 		return SignIn{}, fmt.Errorf("%w: 必须指定专家和评标室", ErrInvalid)
 	case !suffixRE.MatchString(in.IDSuffix):
-		return SignIn{}, fmt.Errorf("%w: 请输入身份证号后6位", ErrInvalid)
+		return SignIn{}, errtext.Field(fmt.Errorf("%w: 请输入身份证号后6位", ErrInvalid), "id_suffix")
 	}
 	sess, err := s.GetSession(ctx, sessionID)
 	if err != nil {
@@ -91,7 +92,7 @@ func (s *Service) SignIn(ctx context.Context, actor Actor, sessionID int64, in S
 		if err != nil {
 			return SignIn{}, err
 		}
-		return SignIn{}, fmt.Errorf("%w: 身份证号后%d位与登记信息不符，未签到", ErrInvalid, len(in.IDSuffix))
+		return SignIn{}, errtext.Field(fmt.Errorf("%w: 身份证号后%d位与登记信息不符，未签到", ErrInvalid, len(in.IDSuffix)), "id_suffix")
 	}
 	si := SignIn{SessionID: sessionID, MemberID: in.MemberID, MemberName: member.Name, RoomID: room.ID, VenueCode: room.VenueCode,
 		Seat: in.Seat, CheckedBy: actor.ID, IDSuffixLen: len(in.IDSuffix)}
@@ -134,13 +135,13 @@ func checkSignInPlace(actor Actor, sess Session, in SignInInput) (Room, error) {
 	}
 	room, ok := sess.Room(in.RoomID)
 	if !ok {
-		return Room{}, fmt.Errorf("%w: 评标室不属于本场评标", ErrInvalid)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 评标室不属于本场评标", ErrInvalid), "room_id")
 	}
 	if actor.Venue != "" && actor.Venue != room.VenueCode {
-		return Room{}, fmt.Errorf("%w: 只能为本场地的评标室签到", ErrForbidden)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 只能为本场地的评标室签到", ErrForbidden), "room_id")
 	}
 	if in.Seat < 1 || in.Seat > room.Seats {
-		return Room{}, fmt.Errorf("%w: 座位号须在1至%d之间", ErrInvalid, room.Seats)
+		return Room{}, errtext.Field(fmt.Errorf("%w: 座位号须在1至%d之间", ErrInvalid, room.Seats), "seat")
 	}
 	return room, nil
 }

@@ -237,6 +237,7 @@ func TestSignInAPI(t *testing.T) {
 	got = f.staff1.fail(http.MethodPost, signins, map[string]any{"member_id": m1, "room_id": f.room1.ID, "seat": 1, "id_suffix": string(wrong)},
 		http.StatusUnprocessableEntity, "invalid")
 	require.Equal(t, "身份证号后6位与登记信息不符，未签到", got.Error.Message)
+	require.Equal(t, "id_suffix", got.Error.Field, "shown beside the suffix field")
 	var seats struct {
 		Items []room.SignIn
 		Total int
@@ -249,8 +250,9 @@ func TestSignInAPI(t *testing.T) {
 		http.StatusForbidden, "forbidden")
 	f.staff3.fail(http.MethodPost, signins, map[string]any{"member_id": m1, "room_id": f.room1.ID, "seat": 1, "id_suffix": s1},
 		http.StatusForbidden, "forbidden")
-	f.staff1.fail(http.MethodPost, signins, map[string]any{"member_id": m1, "room_id": f.room1.ID, "seat": 6, "id_suffix": s1},
+	got = f.staff1.fail(http.MethodPost, signins, map[string]any{"member_id": m1, "room_id": f.room1.ID, "seat": 6, "id_suffix": s1},
 		http.StatusUnprocessableEntity, "invalid")
+	require.Equal(t, "seat", got.Error.Field)
 	f.staff1.fail(http.MethodPost, signins, map[string]any{"member_id": f.membersV2[0], "room_id": f.room1.ID, "seat": 1,
 		"id_suffix": f.suffixOf(t, f.membersV2[0])}, http.StatusUnprocessableEntity, "invalid")
 

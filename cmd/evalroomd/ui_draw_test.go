@@ -110,7 +110,7 @@ func TestDrawPage(t *testing.T) {
 	b.Do(30*time.Second, chromedp.Navigate(base+"/draw"), chromedp.WaitVisible(chromedp.CSS(`#draw-form`)))
 	b.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#add-venue`)), chromedp.Click(chromedp.CSS(`#add-quota`)))
 	now := time.Now()
-	signin := now.Add(100 * time.Second).Truncate(time.Second)
+	signin := now.Add(75 * time.Second).Truncate(time.Second)
 	fill(t, page, map[string]string{
 		"project_id": itoa(projects.Items[0].ID), "session_ref": "",
 		"starts_at": beijingInput(now.Add(2 * time.Hour)), "ends_at": beijingInput(now.Add(6 * time.Hour)),

@@ -22,7 +22,9 @@ func (m *Main) provider() (notify.Provider, error) {
 	case "log":
 		p := &notify.LogProvider{Logger: m.log.With("component", "notify-log")}
 		if m.Config.Demo.Seed { // the demo's phone shows the messages in a page
-			m.inbox = &notify.Inbox{Next: p}
+			if m.inbox == nil { // one phone: settings asks for the provider again
+				m.inbox = &notify.Inbox{Next: p}
+			}
 			return m.inbox, nil
 		}
 		return p, nil
@@ -83,7 +85,8 @@ func (m *Main) buildHandler() (http.Handler, error) {
 		GatewaySecret: m.Config.Notify.WebhookSecret, Callbacks: m.notifier,
 		Sessions: m.rooms, Tokens: m.tokens, Media: m.sfu.Handler(), Mutes: m.sfu,
 		ArchiveUpload: m.archiveUpload, Archive: archiveIndex{m.archive}, ArchiveCatalog: m.archiveCatalog(),
-		Evidence:   sessionEvidence{rooms: m.rooms, archive: m.archive, audit: m.audit, now: time.Now},
+		Evidence:   m.sessionEvidence(),
+		ExportKey:  m.exportPublicKey(),
 		Holds:      sessionHolds{rooms: m.rooms, archive: m.archive},
 		ICEServers: webICEServers(iceServers(m.Config.Media)),
 		Notify:     m.notifySettings(),

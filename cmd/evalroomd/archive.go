@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,12 +80,15 @@ type sessionEvidence struct {
 	archive *archive.Service
 	audit   *audit.Log
 	now     func() time.Time
+	// signer signs each export (the server's export signing key).
+	signer ed25519.PrivateKey
 }
 
 var _ web.Evidence = sessionEvidence{}
 
 // ExportSession prepares the session's export with scores.json (every
-// scoring record, corrections included) and session.json.
+// scoring record, corrections included) and session.json, signed with
+// the server's export signing key.
 func (e sessionEvidence) ExportSession(ctx context.Context, actor string, id int64) (web.EvidenceExport, error) {
 	sess, err := e.rooms.GetSession(ctx, id)
 	if err != nil {
@@ -106,7 +110,7 @@ func (e sessionEvidence) ExportSession(ctx context.Context, actor string, id int
 		return nil, fmt.Errorf("session %d: %w", id, err)
 	}
 	x, err := e.archive.PrepareExport(ctx, archive.ExportRequest{Actor: actor, Selection: archivewire.SessionSelection(sess, e.now()),
-		SessionRef: sess.Ref, Files: []evidence.File{
+		SessionRef: sess.Ref, Signer: e.signer, Files: []evidence.File{
 			{Name: evidence.ScoresName, Data: append(scoresJSON, '\n')},
 			{Name: "session.json", Data: append(sessionJSON, '\n')},
 		}})

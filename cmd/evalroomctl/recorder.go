@@ -62,7 +62,8 @@ func cmdRecorderRegister(ctx context.Context, args []string, stdout io.Writer, e
 	if err != nil {
 		return fmt.Errorf("recorder register: %w", err)
 	}
-	_, err = fmt.Fprintf(stdout, "registered recorder %s for room %d (%s %s)\n", r.RecorderID, r.ID, r.VenueCode, r.Name)
+	_, err = fmt.Fprintf(stdout, "registered recorder %s for room %d (%s %s)\nkey fingerprint %s (a key it had before is retired and kept)\n",
+		r.RecorderID, r.ID, r.VenueCode, r.Name, room.KeyFingerprint(r.RecorderKey))
 	return err
 }
 

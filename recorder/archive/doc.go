@@ -15,9 +15,15 @@
 // blob is then pending, known only to the store), then its signed
 // manifest (Service.AcceptManifest). A manifest is accepted only when its
 // recorder is the authenticated one and registered (RecorderKeys), the
-// Ed25519 signature verifies with the registered key, the stored bytes
+// Ed25519 signature verifies with the recorder's key in force at that
+// moment (KeyHistory: every key a recorder ever had is kept with its
+// period, so a manifest signed with a retired key is refused and the
+// moment becomes the segment's accepted_at), the stored bytes
 // hash again to the manifest's size and hash, and it continues the
 // recorder's chain head (seq + 1, prev_hash = the head's manifest hash).
+// Verification (VerifySession, the evidence export) checks each manifest
+// with the key in force at its accepted_at, so re-registering a
+// recorder's key leaves its older recordings verifiable.
 // Acceptance inserts the segment row, moves the chain head and appends
 // "archive.accept" to the audit log in one transaction; every refusal is
 // a typed error and leaves the index as it was.

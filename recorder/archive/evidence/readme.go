@@ -142,7 +142,7 @@ func readme(idx Index) []byte {
 	p("     f) keys: each manifest must verify with the recorder's key in force when the server accepted its segment")
 	p("        (the manifest's accepted_at in export.json): the key with registered_at <= accepted_at < retired_at.")
 	p("        A manifest signed with a key after it was retired is never accepted.")
-	p("     g) server signature: unpack, run sha256sum -c SHA256SUMS, and check that no file is missing from it; the")
+	p("     g) server signature: unpack, run sha256sum -c SHA256SUMS, and check that it lists every file (none added); the")
 	p("        signed bytes are the line \"%s\" (with its newline) followed by SHA256SUMS; verify the signature", SignatureContext)
 	p("        of SHA256SUMS.sig with its Ed25519 public key, whose fingerprint (SHA256: and the hex SHA-256 of the")
 	p("        key's 32 bytes) must equal the one the server publishes. With OpenSSL, see the commands above.")

@@ -275,9 +275,16 @@ func (e *Edge) build() error {
 	return nil
 }
 
-// x264Fmtp is the H.264 format of mediadevices' x264 encoder (High
-// profile), as the room server registers it.
-const x264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032"
+// x264Fmtp is the H.264 format the recorder offers for its live video:
+// constrained baseline (42e01f), although mediadevices' x264 wrapper
+// encodes High profile (its profile is fixed in C). Browsers accept only
+// the profiles they list, and Debian's Chromium lists constrained
+// baseline and Main but not High, so a High offer leaves the rooms dark
+// on every panel; its software decoder (FFmpeg) decodes the High stream
+// under this label (TestWallPage checks it). A decoder that trusts the
+// label (a hardware one) may not: an encoder profile option in the
+// wrapper is the real fix.
+const x264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
 
 // forceKeyframe asks a camera for a keyframe (the live path needs one).
 func (e *Edge) forceKeyframe(trackID string) {

@@ -38,15 +38,6 @@ func TestWallPage(t *testing.T) {
 	sess, path := startEvaluating(t, admin, staff)
 	nj := newEdge(t, base, m.Config.Secrets.MasterKey, room.DemoMainRecorder)
 	hf := newEdge(t, base, m.Config.Secrets.MasterKey, room.DemoRemoteRecorder)
-	for _, e := range []*edgeProc{nj, hf} {
-		// VP8: Debian's Chromium receives H.264 up to the Main profile
-		// only, and the recorders' x264 encodes High.
-		for i, a := range e.args {
-			if a == "-cameras" {
-				e.args[i+1] += ",vp8"
-			}
-		}
-	}
 	nj.start()
 	hf.start()
 	for _, e := range []*edgeProc{nj, hf} {

@@ -48,19 +48,19 @@ func (s *Service) keyHistory(ctx context.Context, recorderID string) ([]evidence
 // keyRing is the recorder's key history as the verifier reads it; an
 // unknown recorder gives an empty ring (every link then names the
 // missing key).
-func (s *Service) keyRing(ctx context.Context, recorderID string) (*evidence.KeyHistory, []evidence.KeyPeriod, error) {
+func (s *Service) keyRing(ctx context.Context, recorderID string) (*evidence.KeyHistory, error) {
 	ring := &evidence.KeyHistory{}
 	ps, err := s.keyHistory(ctx, recorderID)
 	if errors.Is(err, ErrUnknownRecorder) {
-		return ring, nil, nil
+		return ring, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, p := range ps {
 		ring.Add(p)
 	}
-	return ring, ps, nil
+	return ring, nil
 }
 
 // keyInForce returns the period of ps in force at t.

@@ -145,7 +145,7 @@ func (s *Service) VerifySession(ctx context.Context, actor string, sel Selection
 // verifySlice checks one chain slice; its Results are in the order of
 // sl.rows (each row's manifest, by seq).
 func (s *Service) verifySlice(ctx context.Context, sl slice) (evidence.SliceReport, error) {
-	ring, _, err := s.keyRing(ctx, sl.recorder)
+	ring, err := s.keyRing(ctx, sl.recorder)
 	if err != nil {
 		return evidence.SliceReport{}, err
 	}

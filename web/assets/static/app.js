@@ -313,6 +313,17 @@ export function events(filter, onEvent) {
   return { close() { closed = true; clearTimeout(timer); if (ws) ws.close(); } };
 }
 
+// Audited actions that read rather than change: a page that re-reads on
+// them would audit its own re-read (a reveal, a view) and hear of it
+// again, without end.
+const readActions = new Set([
+  'draw.reveal', 'draw.reveal_seed', 'archive.view', 'archive.search', 'archive.timeline', 'archive.export',
+  'media.token', 'media.watch', 'auth.login', 'auth.logout', 'auth.login_failed',
+]);
+
+/** changes reports whether a live event is a change worth re-reading for (not a read that was audited). */
+export const changes = (e) => !!e.lost || !readActions.has(e.action);
+
 function setLive(on) {
   document.body.dataset.live = on ? 'on' : 'off';
 }

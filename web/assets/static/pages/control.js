@@ -4,7 +4,7 @@
 // clocks, each room's recorder state and audio mute, a live preview of
 // every room, and a banner that cannot be missed while a room is not
 // recording. Admins see every venue.
-import { api, boot, h, clear, events, debounce, param, phaseLabel, fmtTime, toast, confirmDialog } from '/static/app.js';
+import { api, boot, h, clear, events, changes, debounce, param, phaseLabel, fmtTime, toast, confirmDialog } from '/static/app.js';
 import { signinCard } from '/static/pages/control.signin.js';
 import { roomsCard } from '/static/pages/control.rooms.js';
 import { faultsCard } from '/static/pages/control.faults.js';
@@ -117,7 +117,16 @@ function sessionView(user, id, holder, onPhase) {
       // sign-in list too.
       const topics = [`session:${id}`, ...sess.rooms.map((r) => `room:${r.id}`), 'member:'];
       if (sess.draw_id) topics.push(`draw:${sess.draw_id}`);
-      stream = events(topics, debounce(() => refresh(), 250));
+      // Reading the committee is an audited reveal on the draw: re-reading
+      // on reads would never stop.
+      // A recorder's status report (every few seconds per room) concerns
+      // the rooms table only.
+      const again = debounce(() => refresh(), 250);
+      const rooms = debounce(() => { if (ctx.sess) parts[2].update(ctx.sess); }, 250);
+      stream = events(topics, (e) => {
+        if (e.action === 'recorder.status') rooms();
+        else if (changes(e)) again();
+      });
     }
     await Promise.all(parts.map((p) => p.update(sess)));
   }

@@ -3,7 +3,7 @@
 // optional), the scoring form per bidder and criterion, and the
 // evaluator's own submissions. Live: the phase and the records follow the
 // session's change hints.
-import { api, boot, h, clear, $, events, debounce, phaseLabel, fmtTime } from '/static/app.js';
+import { api, boot, h, clear, $, events, changes, debounce, phaseLabel, fmtTime } from '/static/app.js';
 import { Media } from '/static/pages/evaluator.media.js';
 import { Scoring } from '/static/pages/evaluator.scores.js';
 
@@ -56,7 +56,7 @@ async function start(user) {
     media.setPhase(session.phase);
     await scoring.reload(session);
   }, 250);
-  events([`session:${session.id}`], refresh);
+  events([`session:${session.id}`], (e) => { if (changes(e) && e.action !== 'recorder.status') refresh(); });
   window.addEventListener('pagehide', () => media.stop());
 }
 

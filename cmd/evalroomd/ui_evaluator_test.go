@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"strconv"
@@ -16,34 +15,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/evalroom/evalroom/devices"
-	"github.com/evalroom/evalroom/expertpool"
 	"github.com/evalroom/evalroom/internal/browsertest"
 	"github.com/evalroom/evalroom/media/frame"
 	"github.com/evalroom/evalroom/room"
 	"github.com/evalroom/evalroom/room/sfu"
 	"github.com/evalroom/evalroom/room/sfu/sfuclient"
 )
-
-// evIDSuffix reads the last six characters of the identity number of the
-// expert behind a committee member, as staff read them from the card:
-// the test opens what the pool keeps sealed.
-func evIDSuffix(t *testing.T, m *Main, memberID int64) string {
-	t.Helper()
-	ctx := context.Background()
-	var drawID, roundID int64
-	var position int
-	var sealed, idSealed []byte
-	require.NoError(t, m.db.QueryRow(ctx, `SELECT draw_id, round_id, position, expert_sealed FROM expertpool.members WHERE id = $1`,
-		memberID).Scan(&drawID, &roundID, &position, &sealed))
-	pt, err := m.keys.Open(sealed, fmt.Appendf(nil, "expertpool/member:%d:%d:%d", drawID, roundID, position))
-	require.NoError(t, err)
-	expertID, err := strconv.ParseInt(string(pt), 10, 64)
-	require.NoError(t, err)
-	require.NoError(t, m.db.QueryRow(ctx, `SELECT id_number_sealed FROM expertpool.experts WHERE id = $1`, expertID).Scan(&idSealed))
-	number, err := m.keys.Open(idSealed, []byte(expertpool.IDNumberAAD))
-	require.NoError(t, err)
-	return string(number[len(number)-6:])
-}
 
 // evSeatExpert has the first member of venue's committee confirm by phone
 // and signs them into seat 1 of the venue's room, as the venue's staff;
@@ -66,7 +43,7 @@ func evSeatExpert(t *testing.T, m *Main, staff *client, sess room.Session, venue
 	}
 	var si room.SignIn
 	require.Equal(t, http.StatusCreated, staff.do("POST", path+"/signins", map[string]any{"member_id": member, "room_id": roomID, "seat": 1,
-		"id_suffix": evIDSuffix(t, m, member)}, &si))
+		"id_suffix": idSuffix(t, m, member)}, &si))
 	require.NotNil(t, si.EvaluatorCode)
 	return si
 }

@@ -30,6 +30,8 @@ var public = map[string]bool{
 	// Prometheus scrapes without a login (metrics.token puts a bearer
 	// token in front; it is not configured here).
 	"GET /metrics": true,
+	// The server's public evidence-export key, for verifying exports.
+	"GET /api/archive/server-key": true,
 	// Only a demo server has a demo phone; any other answers 404.
 	"GET /api/demo/messages": true,
 }

@@ -122,9 +122,10 @@ func TestEdgeRecordersThroughFaults(t *testing.T) {
 	require.NoError(t, m.Run(ctx))
 	serverUp = true
 
-	// Everything uploads after the server returns.
+	// Everything uploads after the server returns: an uploader may be
+	// waiting out its longest backoff (30 s) before it tries again.
 	for _, e := range []*edgeProc{nj, hf} {
-		waitFor(t, e.id+"'s backlog uploaded", func() bool {
+		waitForUpTo(t, 2*time.Minute, e.id+"'s backlog uploaded", func() bool {
 			s, ok := e.status()
 			if !ok || s.Upload.Pending != 0 || s.Upload.Alarm != "" {
 				return false

@@ -119,12 +119,12 @@ function sessionView(user, id, holder, onPhase) {
       if (sess.draw_id) topics.push(`draw:${sess.draw_id}`);
       // Reading the committee is an audited reveal on the draw: re-reading
       // on reads would never stop.
-      // A recorder's status report (every few seconds per room) concerns
-      // the rooms table only.
       const again = debounce(() => refresh(), 250);
       const rooms = debounce(() => { if (ctx.sess) parts[2].update(ctx.sess); }, 250);
       stream = events(topics, (e) => {
-        if (e.action === 'recorder.status') rooms();
+        // A recorder's report or an uploaded segment concerns the rooms
+        // table only (the rest would re-read, and re-reveal, the committee).
+        if (e.action === 'recorder.status' || (e.action || '').startsWith('archive.')) rooms();
         else if (changes(e)) again();
       });
     }

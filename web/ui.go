@@ -53,8 +53,8 @@ func (s *Server) serveUI(c *gin.Context) bool {
 		return true
 	case strings.HasPrefix(p, "/static/"):
 		name := strings.TrimPrefix(path.Clean(p), "/")
-		if _, err := fs.Stat(assets.UI, name); err != nil {
-			return false
+		if fi, err := fs.Stat(assets.UI, name); err != nil || !fi.Mode().IsRegular() || !strings.HasPrefix(name, "static/") {
+			return false // no folder listings, nothing outside static/
 		}
 		c.Header("Cache-Control", "no-cache")
 		c.FileFromFS(name, http.FS(assets.UI))

@@ -365,7 +365,7 @@ func TestArchivePage(t *testing.T) {
 	// The archivist's home is the archive; the recent sessions are listed.
 	row := fmt.Sprintf(`#results tr[data-session="%d"]`, d.sess.ID)
 	b.Do(30*time.Second, chromedp.WaitVisible(chromedp.CSS(row)))
-	require.Contains(t, browsertest.Text(t, ctx, row), "演示项目")
+	waitTextIn(t, ctx, row, "演示项目")
 	b.Shot("archive-1-search")
 
 	// A date that does not exist is refused beside its field.
@@ -384,7 +384,7 @@ func TestArchivePage(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#search input[name=room]`), "第二评标室"),
 		chromedp.Click(chromedp.CSS(`#search button[type=submit]`)))
 	browsertest.WaitFor(t, ctx, `document.querySelector('#results-count').textContent === '共 1 场' && !document.querySelector('small.field-error')`, 10*time.Second)
-	require.Contains(t, browsertest.Text(t, ctx, row), "完好")
+	waitTextIn(t, ctx, row, "完好")
 
 	// Open the session: two lanes, Hefei's gap with its reason, the record.
 	b.Do(10*time.Second, chromedp.Click(chromedp.CSS(row+` button.open`)),
@@ -423,7 +423,7 @@ func TestArchivePage(t *testing.T) {
 		require.Equal(t, 320, p.Width)
 		require.True(t, p.Paused)
 	}
-	require.Contains(t, browsertest.Text(t, ctx, "#jump-note"), fmt.Sprintf("已跳转到评分记录 #%d", d.score.ID))
+	waitTextIn(t, ctx, "#jump-note", fmt.Sprintf("已跳转到评分记录 #%d", d.score.ID))
 	b.Shot("archive-4-jumped-to-score")
 
 	// Play: both rooms advance on the one clock, together.
@@ -461,7 +461,7 @@ func TestArchivePage(t *testing.T) {
 	// Verify: intact.
 	b.Do(60*time.Second, chromedp.Click(chromedp.CSS(`#verify`)),
 		chromedp.WaitVisible(chromedp.CSS(`#verify-result.ok`)))
-	require.Contains(t, browsertest.Text(t, ctx, `#verify-result`), "校验通过")
+	waitTextIn(t, ctx, `#verify-result`, "校验通过")
 	b.Shot("archive-7-verified")
 
 	// Export: the browser downloads the evidence file, which verifies offline.
@@ -534,4 +534,11 @@ func browserLogin(t *testing.T, base, user string) *browsertest.Browser {
 		body: JSON.stringify({username: %q, password: %q})}).then((r) => r.status)`, user, demoPassword))
 	require.Equal(t, http.StatusOK, status)
 	return b
+}
+
+// waitTextIn waits until the element matching the CSS selector sel shows
+// want: a page may render an element before its text.
+func waitTextIn(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	browsertest.WaitFor(t, ctx, fmt.Sprintf(`(document.querySelector(%q)?.innerText || '').includes(%q)`, sel, want), 20*time.Second)
 }

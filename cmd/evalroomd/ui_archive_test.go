@@ -465,25 +465,7 @@ func TestArchivePage(t *testing.T) {
 	b.Shot("archive-7-verified")
 
 	// Export: the browser downloads the evidence file, which verifies offline.
-	dir := t.TempDir()
-	events := true
-	_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &events})
-	require.NoError(t, err)
-	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	progress := chromedp.BrowserEvents(dctx, cdpbrowser.DownloadProgress)
-	b.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#export`)))
-	var file string
-	for ev, err := range progress {
-		require.NoError(t, err)
-		if ev.State == cdpbrowser.DownloadProgressStateCompleted {
-			file = filepath.Join(dir, ev.GUID)
-			break
-		}
-		require.NotEqual(t, cdpbrowser.DownloadProgressStateCanceled, ev.State)
-	}
-	require.NotEmpty(t, file, "the export was downloaded")
+	file := downloadExport(t, b, ctx)
 	rep, err := evidence.VerifyFile(context.Background(), file, evidence.VerifyOptions{})
 	require.NoError(t, err)
 	require.True(t, rep.OK(), "%v", rep.First)
@@ -541,4 +523,28 @@ func browserLogin(t *testing.T, base, user string) *browsertest.Browser {
 func waitTextIn(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
 	browsertest.WaitFor(t, ctx, fmt.Sprintf(`(document.querySelector(%q)?.innerText || '').includes(%q)`, sel, want), 20*time.Second)
+}
+
+// downloadExport clicks 导出证据包 on the archive page in the tab ctx of b
+// and returns the path of the downloaded file.
+func downloadExport(t *testing.T, b *browsertest.Browser, ctx context.Context) string {
+	t.Helper()
+	dir := t.TempDir()
+	events := true
+	_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &events})
+	require.NoError(t, err)
+	dctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	progress := chromedp.BrowserEvents(dctx, cdpbrowser.DownloadProgress)
+	b.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#export`)))
+	for ev, err := range progress {
+		require.NoError(t, err)
+		if ev.State == cdpbrowser.DownloadProgressStateCompleted {
+			return filepath.Join(dir, ev.GUID)
+		}
+		require.NotEqual(t, cdpbrowser.DownloadProgressStateCanceled, ev.State)
+	}
+	t.Fatal("the export was not downloaded")
+	return ""
 }

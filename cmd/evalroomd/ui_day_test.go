@@ -6,12 +6,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
@@ -445,25 +443,7 @@ func TestWholeDay(t *testing.T) {
 	require.Contains(t, browsertest.Text(t, actx2, `#verify-result`), "校验通过")
 	admin.Shot("day-21-archive-verified")
 
-	dir := t.TempDir()
-	events := true
-	_, err = chromedp.CallBrowser(actx2, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &events})
-	require.NoError(t, err)
-	dctx, cancel := context.WithTimeout(actx2, 90*time.Second)
-	defer cancel()
-	progress := chromedp.BrowserEvents(dctx, cdpbrowser.DownloadProgress)
-	admin.Do(10*time.Second, chromedp.Click(chromedp.CSS(`#export`)))
-	var file string
-	for ev, err := range progress {
-		require.NoError(t, err)
-		if ev.State == cdpbrowser.DownloadProgressStateCompleted {
-			file = filepath.Join(dir, ev.GUID)
-			break
-		}
-		require.NotEqual(t, cdpbrowser.DownloadProgressStateCanceled, ev.State)
-	}
-	require.NotEmpty(t, file, "the export was downloaded")
+	file := downloadExport(t, admin, actx2)
 	rep, err := evidence.VerifyFile(context.Background(), file, evidence.VerifyOptions{})
 	require.NoError(t, err)
 	require.True(t, rep.OK(), "%v", rep.First)
